@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EXAMPLES := $(wildcard examples/*.toml)
+
+.PHONY: demo test bench clean venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@[ -f keys/dev-signer.key ] || $(BIN)/ctlbuild keys init --dir keys
+	$(BIN)/ctlbuild build $(EXAMPLES) -o out
+	@for list in $(EXAMPLES); do \
+	  name=$$(basename $$list .toml); \
+	  $(BIN)/ctlbuild verify out/$$name.stl --anchor keys/dev-root-ca.pem --list $$list > out/$$name.verify.txt \
+	    && echo "verified out/$$name.stl (findings in out/$$name.verify.txt)" \
+	    || { cat out/$$name.verify.txt; exit 1; }; \
+	done
+	$(BIN)/ctlbuild show out/diginotar-kb2616676.stl
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) out/*.stl out/*.json out/*.txt .test-artifacts

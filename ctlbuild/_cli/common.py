@@ -1,0 +1,77 @@
+"""Things several commands share: times, passphrases, progress on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+
+import click
+
+from ..errors import UsageError
+from ..listfile import to_datetime
+from ..thumbprint import STYLES
+
+PASSPHRASE_ENV = "CTLBUILD_KEY_PASSPHRASE"
+PROGRESS_THRESHOLD = 50_000
+
+thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES), default="spaced",
+                                show_default=True, help="How thumbprints are printed.")
+
+
+def parse_time(value: str, option: str) -> datetime:
+    try:
+        return to_datetime(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def signing_time(value: str | None) -> datetime:
+    """--signing-time, else SOURCE_DATE_EPOCH (reproducible builds), else now."""
+    if value:
+        return parse_time(value, "--signing-time")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def passphrase(path: str) -> bytes | None:
+    """From CTLBUILD_KEY_PASSPHRASE, or asked on the terminal; never from a flag."""
+    secret = os.environ.get(PASSPHRASE_ENV)
+    if secret:
+        return secret.encode()
+    if sys.stdin.isatty():
+        return click.prompt(f"Passphrase for {path}", hide_input=True, err=True).encode()
+    return None
+
+
+class Progress:
+    """A one-line progress bar on stderr, only in a terminal and only for big jobs."""
+
+    def __init__(self, label: str, total: int | None):
+        self.label, self.total = label, total
+        self.enabled = sys.stderr.isatty() and (total is None or total > PROGRESS_THRESHOLD)
+        self._shown = False
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled:
+            return
+        if self.total:
+            width = 30
+            filled = width * done // self.total
+            bar = "#" * filled + "-" * (width - filled)
+            text = f"\r{self.label} [{bar}] {done}/{self.total}"
+        else:
+            text = f"\r{self.label} {done}"
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

@@ -1,0 +1,117 @@
+"""What a CTL says about a certificate, computed exactly as Microsoft does (FORMATS.md §3.1, §3.3).
+
+>>> from ctlbuild.certinfo import CertInfo
+>>> info = CertInfo.from_der(open("cert.der", "rb").read())   # doctest: +SKIP
+>>> info.sha1.hex(), info.key_id.hex()                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+from asn1crypto import pem, x509
+
+from .errors import FormatError
+from .oids import HashAlg
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    der: bytes
+    cert: x509.Certificate
+
+    @classmethod
+    def from_der(cls, der: bytes, path=None) -> "CertInfo":
+        try:
+            cert = x509.Certificate.load(der, strict=True)
+            cert["tbs_certificate"]["subject_public_key_info"]["public_key"].contents
+            cert.native  # force a full parse so a broken certificate fails here
+        except (ValueError, TypeError) as exc:
+            raise FormatError(f"not an X.509 certificate ({exc})", path=path) from None
+        return cls(der, cert)
+
+    @cached_property
+    def sha1(self) -> bytes:
+        return hashlib.sha1(self.der).digest()
+
+    @cached_property
+    def sha256(self) -> bytes:
+        return hashlib.sha256(self.der).digest()
+
+    @cached_property
+    def subject_name_md5(self) -> bytes:
+        # The subject exactly as encoded inside the certificate: never re-encode.
+        return hashlib.md5(self.cert["tbs_certificate"]["subject"].dump()).digest()
+
+    @cached_property
+    def key_id(self) -> bytes:
+        """The SKI extension when present, else SHA-1 of the whole SubjectPublicKeyInfo
+        (CERT_KEY_IDENTIFIER_PROP_ID — not RFC 5280's hash of the key bits)."""
+        ski = self.cert.key_identifier_value
+        if ski is not None:
+            return ski.native
+        return hashlib.sha1(self.cert["tbs_certificate"]["subject_public_key_info"].dump()).digest()
+
+    @cached_property
+    def public_key_md5(self) -> bytes:
+        """MD5 of the subjectPublicKey BIT STRING contents without the unused-bits octet:
+        what Windows' disallowedcert.stl uses as the DigiNotar identifiers."""
+        bits = self.cert["tbs_certificate"]["subject_public_key_info"]["public_key"].contents
+        return hashlib.md5(bits[1:]).digest()
+
+    @cached_property
+    def tbs_md5(self) -> bytes:
+        """MD5 of tbsCertificate (CERT_SIGNATURE_HASH_PROP_ID), the other disallowed-hash form."""
+        return hashlib.md5(self.cert["tbs_certificate"].dump()).digest()
+
+    def identifier(self, subject_algorithm: str) -> bytes:
+        if subject_algorithm == HashAlg.SHA1:
+            return self.sha1
+        if subject_algorithm == HashAlg.SHA256:
+            return self.sha256
+        if subject_algorithm == HashAlg.DISALLOWED_HASH:
+            return self.public_key_md5
+        raise ValueError(f"no identifier rule for subject algorithm {subject_algorithm}")
+
+    def matches(self, identifier: bytes, subject_algorithm: str) -> bool:
+        if subject_algorithm == HashAlg.DISALLOWED_HASH:
+            return identifier in (self.public_key_md5, self.tbs_md5)
+        return identifier == self.identifier(subject_algorithm)
+
+    @cached_property
+    def subject(self) -> str:
+        return _display_name(self.cert.subject)
+
+    @cached_property
+    def issuer(self) -> str:
+        return _display_name(self.cert.issuer)
+
+
+def _display_name(name: x509.Name) -> str:
+    """Common name when there is one (as advisories print it), else the whole name."""
+    native = name.native
+    for key in ("common_name", "organizational_unit_name", "organization_name"):
+        value = native.get(key)
+        if value:
+            return value[-1] if isinstance(value, list) else value
+    return name.human_friendly
+
+
+def load_certificates(data: bytes, path=None) -> list[bytes]:
+    """DER certificates from a PEM bundle or a single DER certificate."""
+    if pem.detect(data):
+        ders = []
+        try:
+            for kind, _headers, der in pem.unarmor(data, multiple=True):
+                if kind == "CERTIFICATE" or kind == "X509 CERTIFICATE" or kind == "TRUSTED CERTIFICATE":
+                    ders.append(der)
+        except ValueError as exc:
+            raise FormatError(f"malformed PEM ({exc})", path=path) from None
+        if not ders:
+            raise FormatError("PEM file holds no CERTIFICATE block", path=path)
+        return ders
+    if data[:1] != b"\x30":
+        raise FormatError("neither a PEM nor a DER certificate", path=path, offset=0)
+    return [data]

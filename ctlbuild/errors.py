@@ -1,0 +1,65 @@
+"""Typed errors. The CLI turns each into one line and an exit status.
+
+>>> from ctlbuild.errors import ListError
+>>> str(ListError("bad thumbprint", path="a.toml", line=3, key="sha1"))
+'a.toml:3: sha1: bad thumbprint'
+"""
+
+from __future__ import annotations
+
+
+class CtlbuildError(Exception):
+    """Base of every error a user can cause. ``exit_status`` is what the CLI returns."""
+
+    exit_status = 2
+
+    def diagnostics(self) -> str:
+        return str(self)
+
+
+class UsageError(CtlbuildError):
+    """Arguments that do not fit together."""
+
+
+class ListError(CtlbuildError):
+    """A mistake in a declarative list, located by file, line and key or entry."""
+
+    def __init__(self, message: str, *, path=None, line: int | None = None,
+                 key: str | None = None, entry: str | None = None):
+        self.message, self.path, self.line, self.key, self.entry = message, path, line, key, entry
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = str(self.path) if self.path is not None else ""
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where] if where else []
+        if self.entry:
+            parts.append(f"entry {self.entry}")
+        if self.key:
+            parts.append(self.key)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class FormatError(CtlbuildError):
+    """Bytes that are not what they claim to be (a CTL, certificate, key ...)."""
+
+    def __init__(self, message: str, *, path=None, offset: int | None = None):
+        self.message, self.path, self.offset = message, path, offset
+        where = str(path) if path is not None else "<input>"
+        if offset is not None:
+            where += f" at offset {offset}"
+        super().__init__(f"{where}: {message}")
+
+
+class SignerKeyError(CtlbuildError):
+    """A key or certificate that cannot be used for signing."""
+
+
+class SigningError(CtlbuildError):
+    """The signature could not be made."""
+
+
+class OutputError(CtlbuildError):
+    """Outputs could not be written."""

@@ -1,0 +1,114 @@
+"""The validated trust list: plain values, no files, no clock, no ASN.1.
+
+>>> from datetime import datetime, timezone
+>>> from ctlbuild.model import TrustList, Entry
+>>> tl = TrustList(name="demo", kind="disallowed", this_update=datetime(2011, 8, 29, tzinfo=timezone.utc),
+...                entries=(Entry(identifier=bytes(20), friendly_name="Example"),))
+>>> tl.subject_algorithm, tl.usages
+('1.3.14.3.2.26', ('1.3.6.1.4.1.311.10.3.30',))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from .oids import HashAlg, Usage
+from .timeutil import Filetime, to_ticks
+
+KINDS = ("disallowed", "trusted")
+DEFAULT_USAGES = {"disallowed": (Usage.DISALLOWED_LIST,), "trusted": (Usage.ROOT_LIST_SIGNER,)}
+SUBJECT_ALGORITHMS = {"sha1": HashAlg.SHA1, "sha256": HashAlg.SHA256, "disallowed_hash": HashAlg.DISALLOWED_HASH}
+IDENTIFIER_SIZES = {HashAlg.SHA1: 20, HashAlg.SHA256: 32, HashAlg.DISALLOWED_HASH: 16}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One TrustedSubject. ``None`` means the attribute is absent; empty tuples and
+    ``Filetime(None)`` are present-but-empty values, which Microsoft's files contain."""
+
+    identifier: bytes
+    cert: bytes | None = None
+    friendly_name: str | None = None
+    ekus: tuple[str, ...] | None = None
+    disallowed_ekus: tuple[str, ...] | None = None
+    disabled_since: Filetime | None = None
+    not_before: Filetime | None = None
+    not_before_ekus: tuple[str, ...] | None = None
+    ev_policies: tuple[str, ...] | None = None
+    chain_policies: tuple[str, ...] | None = None
+    sha256: bytes | None = None
+    key_id: bytes | None = None
+    subject_name_md5: bytes | None = None
+    #: Attributes carried verbatim: (OID, value bytes). Unknown types, or known
+    #: values whose bytes a typed field would not reproduce.
+    raw_attributes: tuple[tuple[str, bytes], ...] = ()
+    # Display only: never encoded into the CTL.
+    sha1: bytes | None = None
+    issuer: str | None = None
+    updates: tuple[str, ...] = ()
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How errors and tables name this entry."""
+        return self.friendly_name or (self.sha1 or self.identifier).hex()
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    oid: str
+    value: bytes
+    critical: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    title: str | None = None
+    number: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Opus:
+    """SpcSpOpusInfo: the program name and URL Microsoft's CTLs carry as a signed attribute."""
+
+    program_name: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrustList:
+    name: str
+    kind: str
+    this_update: datetime
+    entries: Sequence[Entry] = ()
+    identifier: bytes | None = None
+    sequence: int | None = None
+    next_update: datetime | None = None
+    usages: tuple[str, ...] | None = None
+    subject_algorithm: str = HashAlg.SHA1
+    extensions: tuple[Extension, ...] = ()
+    advisory: Advisory | None = None
+    opus: Opus | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if self.usages is None:
+            object.__setattr__(self, "usages", DEFAULT_USAGES[self.kind])
+        if self.sequence is None:
+            object.__setattr__(self, "sequence", derive_sequence(self.kind, self.this_update))
+        if self.next_update is not None and self.next_update <= self.this_update:
+            raise ValueError("next_update must be after this_update")
+
+
+def derive_sequence(kind: str, this_update: datetime) -> int:
+    """Microsoft's rule (FORMATS.md §2): the FILETIME of thisUpdate as a big-endian
+    number; authroot (trusted) lists prefix it with the byte 0x14."""
+    ticks = to_ticks(this_update)
+    if kind == "trusted":
+        return (0x14 << 64) | ticks
+    return ticks

@@ -1,0 +1,178 @@
+"""Object identifiers by name, and their human names.
+
+>>> from ctlbuild.oids import EKU, eku_oid, eku_name
+>>> eku_oid("server_auth")
+'1.3.6.1.5.5.7.3.1'
+>>> eku_name("1.3.6.1.4.1.311.10.3.9")
+'root_list_signer'
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class ContentType:
+    DATA = "1.2.840.113549.1.7.1"
+    SIGNED_DATA = "1.2.840.113549.1.7.2"
+    CTL = "1.3.6.1.4.1.311.10.1"
+
+
+class Attr:
+    """PKCS#9 and Microsoft signed/unsigned attribute types."""
+    CONTENT_TYPE = "1.2.840.113549.1.9.3"
+    MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+    SIGNING_TIME = "1.2.840.113549.1.9.5"
+    COUNTER_SIGNATURE = "1.2.840.113549.1.9.6"
+    SPC_SP_OPUS_INFO = "1.3.6.1.4.1.311.2.1.12"
+    NESTED_SIGNATURE = "1.3.6.1.4.1.311.2.4.1"
+    SEQUENCE_NUMBER = "1.2.840.113549.1.9.25.4"
+
+
+class Usage:
+    """CTL subjectUsage values (list types) — also EKUs of CTL signers."""
+    CTL_SIGNING = "1.3.6.1.4.1.311.10.3.1"
+    ROOT_LIST_SIGNER = "1.3.6.1.4.1.311.10.3.9"
+    REVOKED_LIST_SIGNER = "1.3.6.1.4.1.311.10.3.19"
+    DISALLOWED_LIST = "1.3.6.1.4.1.311.10.3.30"
+    PIN_RULES_SIGNER = "1.3.6.1.4.1.311.10.3.31"
+
+
+#: EKUs that make a certificate a CTL signer (Microsoft's signers carry only 10.3.9).
+CTL_SIGNER_EKUS = frozenset({Usage.CTL_SIGNING, Usage.ROOT_LIST_SIGNER,
+                             Usage.REVOKED_LIST_SIGNER, Usage.PIN_RULES_SIGNER})
+
+
+class HashAlg:
+    MD5 = "1.2.840.113549.2.5"
+    SHA1 = "1.3.14.3.2.26"
+    SHA256 = "2.16.840.1.101.3.4.2.1"
+    SHA384 = "2.16.840.1.101.3.4.2.2"
+    SHA512 = "2.16.840.1.101.3.4.2.3"
+    #: CERT_SIGNATURE_HASH_PROP_ID as subjectAlgorithm: Windows' disallowedcert.stl.
+    DISALLOWED_HASH = "1.3.6.1.4.1.311.10.11.15"
+
+
+class SigAlg:
+    RSA = "1.2.840.113549.1.1.1"
+    RSA_PSS = "1.2.840.113549.1.1.10"
+    MGF1 = "1.2.840.113549.1.1.8"
+    ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+    ECDSA_SHA384 = "1.2.840.10045.4.3.3"
+    ECDSA_SHA512 = "1.2.840.10045.4.3.4"
+    SHA1_RSA = "1.2.840.113549.1.1.5"
+    SHA256_RSA = "1.2.840.113549.1.1.11"
+    SHA384_RSA = "1.2.840.113549.1.1.12"
+    SHA512_RSA = "1.2.840.113549.1.1.13"
+    MD5_RSA = "1.2.840.113549.1.1.4"
+
+
+PROP_PREFIX = "1.3.6.1.4.1.311.10.11."
+
+
+class Prop:
+    """CERT_*_PROP_ID numbers: CTL entry attributes are PROP_PREFIX + id."""
+    SHA1_HASH = 3
+    MD5_HASH = 4
+    ENHKEY_USAGE = 9
+    FRIENDLY_NAME = 11
+    DESCRIPTION = 13
+    SIGNATURE_HASH = 15
+    KEY_IDENTIFIER = 20
+    SUBJECT_PUBLIC_KEY_MD5_HASH = 25
+    ISSUER_SERIAL_NUMBER_MD5_HASH = 28
+    SUBJECT_NAME_MD5_HASH = 29
+    ROOT_PROGRAM_CERT_POLICIES = 83
+    AUTH_ROOT_SHA256_HASH = 98
+    DISALLOWED_FILETIME = 104
+    ROOT_PROGRAM_CHAIN_POLICIES = 105
+    DISALLOWED_ENHKEY_USAGE = 122
+    NOT_BEFORE_FILETIME = 126
+    NOT_BEFORE_ENHKEY_USAGE = 127
+    DISALLOWED_CA_FILETIME = 128
+
+    @staticmethod
+    def oid(prop_id: int) -> str:
+        return PROP_PREFIX + str(prop_id)
+
+
+class CtlExt:
+    SORTED_CTL = "1.3.6.1.4.1.311.10.1.1"
+    SYNC_ROOT_CTL = "1.3.6.1.4.1.311.10.3.50"
+    CERT_LOG_LIST = "1.3.6.1.4.1.311.10.3.52"
+
+
+#: Root program flags qualifier inside ROOT_PROGRAM_CERT_POLICIES values.
+ROOT_PROGRAM_FLAGS = "1.3.6.1.4.1.311.60.1.1"
+#: Policy that marks EV as disabled for a root (crt.sh's reading).
+EV_DISABLED = "1.3.6.1.4.1.311.94.1.1"
+
+EKU = {
+    "server_auth": "1.3.6.1.5.5.7.3.1",
+    "client_auth": "1.3.6.1.5.5.7.3.2",
+    "code_signing": "1.3.6.1.5.5.7.3.3",
+    "email_protection": "1.3.6.1.5.5.7.3.4",
+    "ipsec_end_system": "1.3.6.1.5.5.7.3.5",
+    "ipsec_tunnel": "1.3.6.1.5.5.7.3.6",
+    "ipsec_user": "1.3.6.1.5.5.7.3.7",
+    "time_stamping": "1.3.6.1.5.5.7.3.8",
+    "ocsp_signing": "1.3.6.1.5.5.7.3.9",
+    "ike_intermediate": "1.3.6.1.5.5.8.2.2",
+    "ctl_signing": Usage.CTL_SIGNING,
+    "efs": "1.3.6.1.4.1.311.10.3.4",
+    "root_list_signer": Usage.ROOT_LIST_SIGNER,
+    "document_signing": "1.3.6.1.4.1.311.10.3.12",
+    "revoked_list_signer": Usage.REVOKED_LIST_SIGNER,
+    "disallowed_list": Usage.DISALLOWED_LIST,
+    "pin_rules_signer": Usage.PIN_RULES_SIGNER,
+    "root_program_auto_update_ca_revocation": "1.3.6.1.4.1.311.60.3.1",
+    "root_program_auto_update_end_revocation": "1.3.6.1.4.1.311.60.3.2",
+    "any": "2.5.29.37.0",
+}
+_EKU_NAMES = {v: k for k, v in EKU.items()}
+
+_OID_RE = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
+
+
+def is_oid(text: str) -> bool:
+    return bool(_OID_RE.match(text))
+
+
+def eku_oid(name_or_oid: str) -> str:
+    """A name from EKU or a dotted OID → the dotted OID; ValueError otherwise."""
+    if name_or_oid in EKU:
+        return EKU[name_or_oid]
+    if is_oid(name_or_oid):
+        return name_or_oid
+    raise ValueError(f"unknown EKU {name_or_oid!r}")
+
+
+def eku_name(oid: str) -> str:
+    """The name of a known EKU, else the dotted OID itself."""
+    return _EKU_NAMES.get(oid, oid)
+
+
+HASH_NAMES = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash",
+              HashAlg.MD5: "md5", HashAlg.SHA384: "sha384", HashAlg.SHA512: "sha512"}
+
+USAGE_NAMES = {Usage.ROOT_LIST_SIGNER: "root_list_signer", Usage.DISALLOWED_LIST: "disallowed_list",
+               Usage.CTL_SIGNING: "ctl_signing", "1.3.6.1.4.1.311.10.3.32": "pin_rules_ctl",
+               "1.3.6.1.4.1.311.10.3.60": "hpkp_domain_name_ctl", "1.3.6.1.4.1.311.20.1": "auto_enroll_ctl"}
+
+PROP_NAMES = {
+    Prop.ENHKEY_USAGE: "ekus", Prop.FRIENDLY_NAME: "friendly_name", Prop.KEY_IDENTIFIER: "key_id",
+    Prop.SUBJECT_NAME_MD5_HASH: "subject_name_md5", Prop.ROOT_PROGRAM_CERT_POLICIES: "ev_policies",
+    Prop.AUTH_ROOT_SHA256_HASH: "sha256", Prop.DISALLOWED_FILETIME: "disabled_since",
+    Prop.ROOT_PROGRAM_CHAIN_POLICIES: "chain_policies", Prop.DISALLOWED_ENHKEY_USAGE: "disallowed_ekus",
+    Prop.NOT_BEFORE_FILETIME: "not_before", Prop.NOT_BEFORE_ENHKEY_USAGE: "not_before_ekus",
+}
+
+#: How Windows' certificate dialogs name the purposes (and so the TSV oracle does).
+EKU_DISPLAY = {
+    "1.3.6.1.5.5.7.3.1": "Server Authentication", "1.3.6.1.5.5.7.3.2": "Client Authentication",
+    "1.3.6.1.5.5.7.3.3": "Code Signing", "1.3.6.1.5.5.7.3.4": "Secure Email",
+    "1.3.6.1.5.5.7.3.5": "IP security end system", "1.3.6.1.5.5.7.3.6": "IP security tunnel termination",
+    "1.3.6.1.5.5.7.3.7": "IP security user", "1.3.6.1.5.5.7.3.8": "Time Stamping",
+    "1.3.6.1.5.5.7.3.9": "OCSP Signing", "1.3.6.1.4.1.311.10.3.4": "Encrypting File System",
+    "1.3.6.1.4.1.311.10.3.12": "Document Signing", "1.3.6.1.5.5.8.2.2": "IP security IKE intermediate",
+}

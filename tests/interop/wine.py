@@ -1,0 +1,321 @@
+"""Run Windows' crypt32 (as implemented by Wine) against CTL files.
+
+``ctlclient.c`` is compiled with mingw-w64 and run under Wine in a private,
+throw-away WINEPREFIX.  Tests normally use the session fixtures of
+``tests/interop/conftest.py`` (``wine_client`` gives the .exe, the prefix is set
+up once per session); ``run_ctl(exe, stl_path)`` then returns the parsed output.
+
+Debian packages: ``wine`` (the /usr/bin/wine and /usr/bin/wineserver wrappers,
+a Recommends of wine64), ``wine64`` (/usr/lib/wine/wine64, the real loader) and
+``gcc-mingw-w64-x86-64``.  Without the ``wine`` wrapper package we fall back to
+/usr/lib/wine/wine64 and /usr/lib/wine/wineserver64.
+
+Things a caller must know about crypt32's view of a CTL (found on Wine 8.0):
+
+* ``sequence`` is printed most-significant byte first, so it equals the DER
+  INTEGER's content octets (crypt32 itself holds it little-endian).
+* ``listid`` is the raw OCTET STRING content, trailing UTF-16 NUL (00 00) kept.
+* attribute values (``entry_list[i]["attrs"]``) are the DER-encoded values as
+  crypt32 gives them, i.e. the whole ``04 len ...`` OCTET STRING TLV, not the
+  property bytes.
+* ``algparams`` is the DER parameters (``0500`` for NULL).
+* ``verify`` is only a check of the RSA signature over the signed attributes:
+  Wine never compares the messageDigest attribute with the content.  Its own
+  ``computeddigest`` is over the CTL's full TLV (``30 len ...``) whereas
+  Microsoft's messageDigest covers only the content octets, so the two differ
+  even for genuine Microsoft files.  Check ``messagedigest`` yourself.
+* Wine's CTL decoder rejects entries without subjectAttributes (the
+  disallowedcert layout): ``CtlDecodeError`` with code 0x80093103
+  (CRYPT_E_ASN1_CORRUPT).  Real Windows accepts them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests import peers
+
+HERE = Path(__file__).resolve().parent
+CLIENT_SOURCE = HERE / "ctlclient.c"
+MINGW_GCC = "x86_64-w64-mingw32-gcc"
+MINGW_PACKAGE = "gcc-mingw-w64-x86-64"
+WINE_PACKAGES = "wine wine64"
+
+BOOT_TIMEOUT = 300  # first-time prefix creation: ~5-60 s depending on the machine
+RUN_TIMEOUT = 120
+CRYPT_E_ASN1_CORRUPT = 0x80093103
+
+
+class CtlClientError(RuntimeError):
+    """ctlclient crashed, timed out, or printed something we do not understand."""
+
+
+class CtlDecodeError(CtlClientError):
+    """crypt32 could not decode the file; ``code`` is GetLastError().
+
+    ``result`` holds whatever was still parsed (the signature lines are printed
+    even when CertCreateCTLContext fails).
+    """
+
+    def __init__(self, message: str, code: int | None, result: dict):
+        super().__init__(message)
+        self.code = code
+        self.result = result
+
+
+# --------------------------------------------------------------------------- tools
+
+def find_wine() -> tuple[str, str] | None:
+    """(wine, wineserver) paths, or None when Wine is not installed."""
+    for name in ("wine", "wine64"):
+        path = shutil.which(name)
+        if path:
+            server = shutil.which("wineserver") or _sibling_server(Path(path))
+            if server:
+                return path, server
+    for loader in ("/usr/lib/wine/wine64", "/usr/lib64/wine/wine64"):
+        if os.access(loader, os.X_OK):
+            server = _sibling_server(Path(loader))
+            if server:
+                return loader, server
+    return None
+
+
+def _sibling_server(loader: Path) -> str | None:
+    real = loader.resolve().parent
+    for name in ("wineserver", "wineserver64"):
+        cand = real / name
+        if os.access(cand, os.X_OK):
+            return str(cand)
+    return None
+
+
+def require_wine() -> tuple[str, str]:
+    found = find_wine()
+    if found is None:
+        peers.missing(f"wine not installed (Debian packages {WINE_PACKAGES})")
+    return found
+
+
+def build_client(dest: os.PathLike | str) -> Path:
+    """Compile ctlclient.c into ``dest`` (a directory) and return the .exe path.
+
+    Re-uses an existing .exe that is newer than the source.
+    """
+    gcc = peers.require_tool(MINGW_GCC, MINGW_PACKAGE)
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    exe = dest / "ctlclient.exe"
+    if exe.exists() and exe.stat().st_mtime >= CLIENT_SOURCE.stat().st_mtime:
+        return exe
+    proc = subprocess.run(
+        [gcc, "-O2", "-Wall", "-Wextra", "-o", str(exe), str(CLIENT_SOURCE), "-lcrypt32"],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT,
+    )
+    if proc.returncode != 0:
+        raise CtlClientError(f"building ctlclient.exe failed:\n{proc.stderr}")
+    return exe
+
+
+# --------------------------------------------------------------------------- prefix
+
+@dataclass
+class WineRunner:
+    """One private WINEPREFIX with a persistent wineserver for the session."""
+
+    wine: str
+    wineserver: str
+    prefix: Path
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WINE")}
+        env.pop("DISPLAY", None)
+        env.pop("WAYLAND_DISPLAY", None)
+        env["WINEPREFIX"] = str(self.prefix)
+        env["WINEDEBUG"] = "-all"
+        env["WINEDLLOVERRIDES"] = "mscoree,mshtml="  # no Mono/Gecko install prompts
+        env["WINEARCH"] = "win64"
+        if Path(self.wine).name == "wine64" and "/lib" in self.wine:
+            env["WINELOADER"] = self.wine  # what the /usr/bin/wine wrapper would set
+        return env
+
+    def boot(self, timeout: float = BOOT_TIMEOUT) -> None:
+        """Create the prefix (slow the first time) and keep a wineserver alive."""
+        self.prefix.mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        log = self.prefix.parent / "wineboot.log"
+        # Never give these a pipe: the daemonized wineserver and the services
+        # wineboot starts (services.exe, explorer.exe, ...) inherit it and keep it
+        # open, so reading to EOF would hang until they exit.
+        with open(log, "wb") as out:
+            try:
+                # -p: persistent until "wineserver -k"; it daemonizes and returns.
+                subprocess.run([self.wineserver, "-p"], env=env, timeout=60,
+                               stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                               check=False)
+                proc = subprocess.run([self.wine, "wineboot", "--init"], env=env,
+                                      stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                      timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                self.shutdown()
+                raise CtlClientError(f"{exc.cmd} did not finish in {exc.timeout} s") from exc
+        if proc.returncode != 0 or not (self.prefix / "dosdevices" / "z:").exists():
+            tail = log.read_bytes()[-2000:].decode(errors="replace")
+            raise CtlClientError(f"wineboot failed (rc {proc.returncode}):\n{tail}")
+
+    def shutdown(self) -> None:
+        """Stop this prefix's wineserver and every Wine process in the prefix."""
+        if self.prefix.exists():
+            subprocess.run([self.wineserver, "-k"], env=self.env(), timeout=60,
+                           capture_output=True, check=False)
+
+    def server_dirs(self) -> list[Path]:
+        """Wine's socket dir(s) for this prefix: <tmp>/wine-XXXXXX/server-<dev>-<ino>."""
+        st = self.prefix.stat()
+        name = f"server-{st.st_dev:x}-{st.st_ino:x}"
+        return [p for p in Path(tempfile.gettempdir()).glob(f"wine-*/{name}") if p.is_dir()]
+
+    def remove(self) -> None:
+        """shutdown(), then delete the prefix and Wine's (now empty) socket dir."""
+        if not self.prefix.exists():
+            return
+        self.shutdown()
+        stale = self.server_dirs()
+        shutil.rmtree(self.prefix, ignore_errors=True)
+        for d in stale:
+            shutil.rmtree(d, ignore_errors=True)
+            try:
+                d.parent.rmdir()
+            except OSError:
+                pass
+
+    def run(self, exe: Path, args: list[str], timeout: float = RUN_TIMEOUT
+            ) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run([self.wine, str(exe), *args], env=self.env(),
+                                  cwd=str(Path(exe).parent), stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise CtlClientError(f"{exe.name} {args} timed out after {timeout} s") from exc
+
+
+_default_runner: WineRunner | None = None
+
+
+def set_default_runner(runner: WineRunner | None) -> None:
+    global _default_runner
+    _default_runner = runner
+
+
+def default_runner() -> WineRunner:
+    """The session's runner; outside pytest, one is created on first use."""
+    global _default_runner
+    if _default_runner is None:
+        wine, server = require_wine()
+        tmp = Path(tempfile.mkdtemp(prefix="ctlbuild-wine-"))
+        runner = WineRunner(wine, server, tmp / "prefix")
+        runner.boot()
+
+        def _cleanup() -> None:
+            runner.remove()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+        atexit.register(_cleanup)
+        _default_runner = runner
+    return _default_runner
+
+
+def to_windows_path(path: os.PathLike | str) -> str:
+    """Absolute unix path -> Z:\\... (Z: maps to / in every fresh prefix)."""
+    p = Path(path).resolve()
+    return "Z:" + str(p).replace("/", "\\")
+
+
+# --------------------------------------------------------------------------- ctl
+
+def parse_ctl_output(text: str) -> dict:
+    res: dict = {
+        "usages": [], "subjects": [], "entry_list": [], "extensions": [],
+        "entries": None, "sequence": None, "listid": None, "algorithm": None,
+        "verify": None, "verify_error": None, "decode_error": None,
+    }
+    entry = None
+    attr = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        key, _, val = line.partition(" ")
+        if key == "subject":
+            entry = {"subject": val, "attrs": []}
+            res["entry_list"].append(entry)
+            res["subjects"].append(val)
+        elif key == "attrs":
+            entry["nattrs"] = int(val)
+        elif key == "attr":
+            attr = (val, [])
+            entry["attrs"].append(attr)
+        elif key == "value":
+            attr[1].append(val)
+        elif key == "usage":
+            res["usages"].append(val)
+        elif key == "extension":
+            oid, crit, hexval = val.split(" ")
+            res["extensions"].append((oid, crit == "1", "" if hexval == "-" else hexval))
+        elif key in ("version", "entries", "thisupdate", "nextupdate", "certs", "signers"):
+            res[key] = int(val)
+        elif key in ("sequence", "listid", "algparams", "messagedigest", "computeddigest",
+                     "signercert", "algorithm", "innertype"):
+            res[key] = None if val == "-" else val
+        elif key == "verify":
+            if val == "ok":
+                res["verify"] = True
+            else:
+                res["verify"] = False
+                res["verify_error"] = int(val.split()[-1], 16)
+        elif key == "extensions":
+            pass
+        else:
+            raise CtlClientError(f"unexpected ctlclient output line: {line!r}")
+    return res
+
+
+def run_ctl(exe: os.PathLike | str, stl_path: os.PathLike | str,
+            runner: WineRunner | None = None, timeout: float = RUN_TIMEOUT) -> dict:
+    """Run ``ctlclient ctl`` on stl_path under Wine and parse the result.
+
+    Keys: entries, sequence (hex, big-endian), listid (hex or None), usages,
+    algorithm, algparams, thisupdate/nextupdate (FILETIME ints), extensions,
+    subjects (hex, in order), entry_list (subject + attrs per entry), innertype,
+    certs, signers, messagedigest, computeddigest, signercert, verify (bool),
+    verify_error (int or None), stdout/stderr.  Raises CtlDecodeError when
+    crypt32 cannot decode the file, CtlClientError on any other failure.
+    """
+    runner = runner or default_runner()
+    exe = Path(exe)
+    proc = runner.run(exe, ["ctl", to_windows_path(stl_path)], timeout=timeout)
+    out = proc.stdout.decode("ascii", errors="replace")
+    err = proc.stderr.decode("utf-8", errors="replace")
+    if proc.returncode not in (0, 1):
+        raise CtlClientError(f"ctlclient exited {proc.returncode}:\n{err[-2000:]}")
+    res = parse_ctl_output(out)
+    res["stdout"], res["stderr"] = out, err
+    if proc.returncode == 1:
+        code = None
+        for line in err.splitlines():
+            if line.startswith("ctl decode failed 0x"):
+                code = int(line.split()[3], 16)
+                break
+        if code is None:  # e.g. "cannot read FILE"
+            raise CtlClientError(f"ctlclient failed on {stl_path}: {err.strip()}")
+        res["decode_error"] = code
+        raise CtlDecodeError(f"crypt32 could not decode {stl_path}: {err.strip()}", code, res)
+    if res["verify"] is None or res["entries"] is None:
+        raise CtlClientError(f"incomplete ctlclient output:\n{out[-2000:]}\n{err[-2000:]}")
+    return res
