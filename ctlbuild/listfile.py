@@ -40,6 +40,7 @@ ATTRIBUTE_KEYS = {"friendly_name", "issuer", "ekus", "disallowed_ekus", "disable
 SOURCE_KEYS = {"cert", "certs", "sha1", "sha256", "disallowed_hash", "thumbprints", "key_id",
                "subject_name_md5"}
 ENTRY_KEYS = ATTRIBUTE_KEYS | SOURCE_KEYS
+_IDENTIFIER_KEYS = {"sha1", "sha256", "disallowed_hash"}
 _USAGE_BY_NAME = {v: k for k, v in USAGE_NAMES.items()}
 
 
@@ -144,6 +145,8 @@ class _ListReader:
     # -- errors ---------------------------------------------------------------------------
     def fail(self, message, table=None, key=None, index=0, entry=None):
         line = self.where.key_line(table, key, index) if key else self.where.table_line(table, index)
+        if table == "entry" and entry is None:
+            entry = f"#{index + 1}"
         label = f"{table}.{key}" if table and key and table != "entry" else key
         raise ListError(message, path=self.path, line=line, key=label, entry=entry)
 
@@ -239,7 +242,7 @@ class _ListReader:
             return None
         value = self.when(d, "next_update")
         if value <= this_update:
-            self.fail("next_update must be after this_update", None, "next_update")
+            self.fail("must be after this_update", None, "next_update")
         return value
 
     def list_identifier(self, d) -> bytes | None:
@@ -364,7 +367,7 @@ class _ListReader:
         if value is None:
             return None
         try:
-            return parse_hex(value, size, what=key)
+            return parse_hex(value, size, what="thumbprint" if key in _IDENTIFIER_KEYS else "value")
         except ValueError as exc:
             self.fail(str(exc), "entry", key, index, entry=label)
 

@@ -3,7 +3,7 @@
 >>> from datetime import datetime, timezone
 >>> from ctlbuild.timeutil import Filetime
 >>> Filetime.from_datetime(datetime(2011, 8, 29, tzinfo=timezone.utc)).ticks
-129590208000000000
+129590496000000000
 """
 
 from __future__ import annotations

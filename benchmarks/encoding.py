@@ -1,0 +1,97 @@
+"""Row 2: our DER encoder beside the naive asn1crypto one, in one process.
+
+Run as ``python -m benchmarks.encoding LIST.toml``: loads the list (untimed),
+times ``ctlbuild.encode.encode_ctl`` and then building
+``ctlbuild.asn1.ctl.CertificateTrustList`` from one native dict per entry and
+dumping it, checks the two give identical bytes, and prints the timings as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from asn1crypto import core, x509
+
+from ctlbuild.asn1.ctl import CertificateTrustList
+from ctlbuild.encode import encode_ctl
+from ctlbuild.listfile import load_list
+from ctlbuild.model import Entry, TrustList
+from ctlbuild.oids import PROP_PREFIX, Prop
+
+
+def _time(when) -> dict:
+    return {"utc_time" if 1950 <= when.year < 2050 else "general_time": when}
+
+
+def _attributes(e: Entry) -> list[dict]:
+    """The attribute values the synthetic lists use, each made the obvious way."""
+    attrs = []
+
+    def add(prop, value):
+        attrs.append({"type": PROP_PREFIX + str(prop), "values": [value]})
+
+    if e.ekus is not None:
+        add(Prop.ENHKEY_USAGE, x509.ExtKeyUsageSyntax(list(e.ekus)).dump())
+    if e.friendly_name is not None:
+        add(Prop.FRIENDLY_NAME, (e.friendly_name + "\0").encode("utf-16-le"))
+    if e.disabled_since is not None:
+        add(Prop.DISALLOWED_FILETIME, e.disabled_since.to_bytes())
+    if e.not_before is not None:
+        add(Prop.NOT_BEFORE_FILETIME, e.not_before.to_bytes())
+    for name, prop in (("sha256", Prop.AUTH_ROOT_SHA256_HASH), ("key_id", Prop.KEY_IDENTIFIER),
+                       ("subject_name_md5", Prop.SUBJECT_NAME_MD5_HASH)):
+        if getattr(e, name) is not None:
+            add(prop, getattr(e, name))
+    for name in ("disallowed_ekus", "not_before_ekus", "ev_policies", "chain_policies"):
+        if getattr(e, name) is not None:
+            raise NotImplementedError(f"the naive encoder here does not do {name}")
+    for oid, raw in e.raw_attributes:
+        attrs.append({"type": oid, "values": [raw]})
+    return attrs
+
+
+def naive_encode(tl: TrustList) -> bytes:
+    """What encoding with asn1crypto native values looks like: one dict per entry."""
+    native = {
+        "subject_usage": list(tl.usages),
+        "sequence_number": tl.sequence,
+        "this_update": _time(tl.this_update),
+        "subject_algorithm": {"algorithm": tl.subject_algorithm, "parameters": core.Null()},
+    }
+    if tl.identifier is not None:
+        native["list_identifier"] = tl.identifier
+    if tl.next_update is not None:
+        native["next_update"] = _time(tl.next_update)
+    subjects = []
+    for e in tl.entries:
+        subject = {"subject_identifier": e.identifier}
+        attrs = _attributes(e)
+        if attrs:
+            subject["subject_attributes"] = attrs
+        subjects.append(subject)
+    if subjects:
+        native["trusted_subjects"] = subjects
+    if tl.extensions:
+        native["ctl_extensions"] = [{"extn_id": x.oid, "critical": x.critical, "extn_value": x.value}
+                                    for x in tl.extensions]
+    return CertificateTrustList(native).dump()
+
+
+def compare(path: str) -> dict:
+    tl = load_list(path).trust_list
+    start = time.perf_counter()
+    ours = encode_ctl(tl)
+    ours_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = naive_encode(tl)
+    naive_seconds = time.perf_counter() - start
+    if ours != theirs:
+        raise AssertionError("encode_ctl and the asn1crypto encoding differ")
+    return {"entries": len(tl.entries), "ours": ours_seconds, "naive": naive_seconds,
+            "identical": True, "size": len(ours)}
+
+
+if __name__ == "__main__":
+    print(json.dumps(compare(sys.argv[1])))

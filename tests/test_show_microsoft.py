@@ -1,0 +1,50 @@
+"""show --json of Microsoft's real CTLs agrees with an independent tool's TSV, entry by entry."""
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ctlbuild._cli import main
+from tests.fixtures_ms import fixture
+
+RELEASES = ["authroot-2018-05-18", "authroot-2018-06-19"]
+
+
+def tsv_rows(release):
+    with open(fixture(f"{release}.tsv"), encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def show_json(path, style="upper"):
+    result = CliRunner().invoke(main, ["show", str(path), "--json", "--thumbprint-style", style])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_show_json_agrees_with_tsv(release):
+    shown = show_json(fixture(f"{release}.stl"))
+    ours = {e["sha1"]: e for e in shown["entries"]}
+    rows = tsv_rows(release)
+    assert len(rows) == len(ours) == shown["header"]["entry_count"]
+    for row in rows:
+        e = ours[row["SHA-1(Certificate)"]]
+        name = row["Friendly Name"]
+        assert e["sha256"] == row["SHA-256(Certificate)"], name
+        assert e["subject_name_md5"] == row["MD5(Subject Name)"], name
+        assert e["key_id"] == row["Key Identifier"], name
+        assert e["friendly_name"] == name
+        assert ", ".join(e["ev_policies"] or []) == row["EV Policy OID(s)"], name
+        purposes = ", ".join(x["display"] or x["oid"] for x in e["ekus"] or [])
+        assert purposes == row["Trust Purposes"], name
+
+
+def test_show_text_reads_microsoft_files():
+    for name in ["authroot-2018-06-19.stl", "disallowedcert-2012-05-30.stl"]:
+        result = CliRunner().invoke(main, ["show", str(fixture(name))])
+        assert result.exit_code == 0, result.output
+        assert "Microsoft Certificate Trust List Publisher" in result.stdout
+    assert "DisallowedCert_AutoUpdate_1" in result.stdout
+    assert "disallowed_hash (1.3.6.1.4.1.311.10.11.15)" in result.stdout
