@@ -15,6 +15,7 @@ from . import __version__
 from .encode import encode_ctl
 from .listfile import LoadedList
 from .outputs import file_record
+from .errors import SigningError
 from .signing import Signer, sign_ctl
 from .timeutil import iso
 
@@ -35,6 +36,7 @@ class BuildResult:
 def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, digest: str = "sha256",
                progress: Callable[[int], None] | None = None) -> BuildResult:
     tl = loaded.trust_list
+    _check_signer_validity(signer, signing_time)
     warnings = []
     if digest == "sha1":
         warnings.append(f"{tl.name}: signing with SHA-1 as asked; SHA-1 is broken for signatures")
@@ -50,3 +52,14 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
         "outputs": {name: file_record(data) for name, data in files.items()},
     }
     return BuildResult(tl.name, ctl_der, files, record, warnings)
+
+
+def _check_signer_validity(signer: Signer, when: datetime) -> None:
+    """A CTL signed outside its signer's validity never verifies: refuse to make one."""
+    from cryptography import x509
+
+    cert = x509.load_der_x509_certificate(signer.certificate)
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if not start <= when <= end:
+        raise SigningError(f"signing time {iso(when)} is outside the signer certificate's validity "
+                           f"({iso(start)} .. {iso(end)}); choose another --signing-time or signer")

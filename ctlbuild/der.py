@@ -35,11 +35,18 @@ def length(n: int) -> bytes:
     return bytes((0x80 | len(body),)) + body
 
 
+def header(tag: int, n: int) -> bytes:
+    """The tag and length of an element whose content is ``n`` bytes long."""
+    if n < 0x80:
+        return bytes((tag, n))
+    return bytes((tag,)) + length(n)
+
+
 def tlv(tag: int, content: bytes) -> bytes:
     n = len(content)
     if n < 0x80:
         return bytes((tag, n)) + content
-    return bytes((tag,)) + length(n) + content
+    return header(tag, n) + content
 
 
 def seq(*parts: bytes) -> bytes:

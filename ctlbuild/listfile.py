@@ -610,7 +610,7 @@ _CONVERT = {
     "friendly_name": _text, "issuer": _text, "note": _text, "updates": _updates,
     "ekus": _ekus, "disallowed_ekus": _ekus, "not_before_ekus": _ekus,
     "disabled_since": _filetime, "not_before": _filetime,
-    "ev_policies": _policies, "chain_policies": _policies, "raw_attributes": _raw_attributes,
+    "ev_policies": _policies, "chain_policies": _ekus, "raw_attributes": _raw_attributes,
 }
 
 

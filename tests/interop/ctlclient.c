@@ -1,7 +1,7 @@
 /*
  * ctlclient.c - a tiny crypt32 client used as a real peer in the interop tests.
  *
- * Built with mingw-w64 (x86_64-w64-mingw32-gcc ctlclient.c -lcrypt32) and run under
+ * Built with mingw-w64 (x86_64-w64-mingw32-gcc ctlclient.c -lcrypt32 -lshell32) and run under
  * Wine (tests/interop/wine.py) -- or on real Windows, where it behaves the same.
  *
  *   ctlclient ctl FILE
@@ -10,7 +10,24 @@
  *       fact (format below), then verifies the signer's signature with
  *       CryptMsgControl(CMSG_CTRL_VERIFY_SIGNATURE).
  *
- *   (reserved) ctlclient sst FILE   -- serialized certificate stores; not written yet.
+ *   ctlclient sst-save OUT CERT1.der [NAME1] [CERT2.der [NAME2] ...]
+ *       Adds each certificate (an argument ending in .der, DER X.509) to a memory store
+ *       with CertAddEncodedCertificateToStore, sets CERT_FRIENDLY_NAME_PROP_ID to the
+ *       argument that follows it unless that is another .der (UTF-16 with its NUL, as
+ *       Windows stores names), and writes the store with CertSaveStore(
+ *       CERT_STORE_SAVE_AS_STORE, CERT_STORE_SAVE_TO_FILENAME_W). Prints "saved N".
+ *
+ *   ctlclient sst-load FILE
+ *       Opens FILE with CertOpenStore(CERT_STORE_PROV_FILENAME_W) and prints, per
+ *       certificate in store order:
+ *         cert SHA1HEX            CERT_SHA1_HASH_PROP_ID (computed by crypt32)
+ *         name HEX|-              CERT_FRIENDLY_NAME_PROP_ID raw bytes (UTF-16LE + NUL)
+ *         prop ID HEX|-           every property the store loaded for it, enumerated
+ *                                 BEFORE the SHA-1 above was asked for
+ *       then "certs N", "crls N", "ctls N".
+ *
+ *   Arguments of the sst commands are read as UTF-16 (GetCommandLineW), so names and
+ *   paths need not fit the ANSI code page.
  *
  * Output of "ctl", one fact per line, hex is lowercase, "-" means absent:
  *   version N                 CTL_INFO.dwVersion
@@ -42,12 +59,16 @@
  * rejects TrustedSubjects without subjectAttributes (0x80093103, CRYPT_E_ASN1_CORRUPT)
  * although the ASN.1 makes them OPTIONAL, and the signature is still worth checking.
  * 2 for bad usage.
+ * sst-save / sst-load: 0 on success; 1 with "sst ... failed 0x..." (or a read error) on
+ * stderr; 2 for bad usage. Link with -lcrypt32 -lshell32 (CommandLineToArgvW).
  */
 #include <windows.h>
 #include <wincrypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <shellapi.h>
 
 #define ENCODING (X509_ASN_ENCODING | PKCS_7_ASN_ENCODING)
 
@@ -288,15 +309,167 @@ static int cmd_ctl(const char *path)
     return decode_failed ? 1 : 0;
 }
 
+/* ----------------------------------------------------------------- serialized stores */
+
+static BYTE *read_file_w(const WCHAR *path, DWORD *len)
+{
+    FILE *f = _wfopen(path, L"rb");
+    BYTE *buf;
+    long n;
+
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    buf = malloc(n ? n : 1);
+    if (buf && fread(buf, 1, n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (DWORD)n;
+    return buf;
+}
+
+static int is_der_arg(const WCHAR *s)
+{
+    size_t n = wcslen(s);
+    return n >= 4 && !_wcsicmp(s + n - 4, L".der");
+}
+
+static int cmd_sst_save(int argc, WCHAR **argv)
+{
+    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
+    PCCERT_CONTEXT last = NULL;
+    DWORD len, saved = 0;
+    BYTE *data;
+    int i;
+
+    if (!store) {
+        fprintf(stderr, "sst memory store failed 0x%08lx\n", (unsigned long)GetLastError());
+        return 1;
+    }
+    for (i = 3; i < argc; i++) {
+        if (is_der_arg(argv[i])) {
+            if (last)
+                CertFreeCertificateContext(last);
+            last = NULL;
+            data = read_file_w(argv[i], &len);
+            if (!data) {
+                fprintf(stderr, "cannot read certificate argument %d\n", i);
+                return 1;
+            }
+            /* ADD_ALWAYS: store exactly what we were given, duplicates included. */
+            if (!CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, data, len,
+                                                  CERT_STORE_ADD_ALWAYS, &last)) {
+                fprintf(stderr, "sst add failed 0x%08lx (argument %d)\n",
+                        (unsigned long)GetLastError(), i);
+                free(data);
+                return 1;
+            }
+            free(data);
+            saved++;
+        } else {
+            CRYPT_DATA_BLOB blob;
+
+            if (!last) {
+                fprintf(stderr, "name argument %d does not follow a certificate\n", i);
+                return 2;
+            }
+            /* Windows stores the name with its UTF-16 NUL terminator. */
+            blob.cbData = (DWORD)((wcslen(argv[i]) + 1) * sizeof(WCHAR));
+            blob.pbData = (BYTE *)argv[i];
+            if (!CertSetCertificateContextProperty(last, CERT_FRIENDLY_NAME_PROP_ID, 0, &blob)) {
+                fprintf(stderr, "sst set name failed 0x%08lx (argument %d)\n",
+                        (unsigned long)GetLastError(), i);
+                return 1;
+            }
+            CertFreeCertificateContext(last);
+            last = NULL;
+        }
+    }
+    if (last)
+        CertFreeCertificateContext(last);
+    if (!CertSaveStore(store, ENCODING, CERT_STORE_SAVE_AS_STORE, CERT_STORE_SAVE_TO_FILENAME_W,
+                       (void *)argv[2], 0)) {
+        fprintf(stderr, "sst save failed 0x%08lx\n", (unsigned long)GetLastError());
+        CertCloseStore(store, 0);
+        return 1;
+    }
+    CertCloseStore(store, 0);
+    printf("saved %lu\n", (unsigned long)saved);
+    return 0;
+}
+
+static void print_cert_prop(PCCERT_CONTEXT cert, DWORD id, const char *key)
+{
+    DWORD n = 0;
+    BYTE *buf;
+
+    if (!CertGetCertificateContextProperty(cert, id, NULL, &n)) {
+        printf("%s -\n", key);
+        return;
+    }
+    buf = malloc(n ? n : 1);
+    if (buf && CertGetCertificateContextProperty(cert, id, buf, &n)) {
+        printf("%s ", key);
+        print_hex(buf, n);
+        printf("\n");
+    } else
+        printf("%s -\n", key);
+    free(buf);
+}
+
+static int cmd_sst_load(const WCHAR *path)
+{
+    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_FILENAME_W, ENCODING, 0,
+                                     CERT_STORE_OPEN_EXISTING_FLAG | CERT_STORE_READONLY_FLAG,
+                                     path);
+    PCCERT_CONTEXT cert = NULL;
+    PCCRL_CONTEXT crl = NULL;
+    PCCTL_CONTEXT ctl = NULL;
+    DWORD certs = 0, crls = 0, ctls = 0, prop;
+
+    if (!store) {
+        fprintf(stderr, "sst open failed 0x%08lx\n", (unsigned long)GetLastError());
+        return 1;
+    }
+    while ((cert = CertEnumCertificatesInStore(store, cert))) {
+        char key[32];
+
+        /* What the store loaded, before crypt32 computes and caches any hash. */
+        for (prop = 0; (prop = CertEnumCertificateContextProperties(cert, prop)); ) {
+            snprintf(key, sizeof(key), "prop %lu", (unsigned long)prop);
+            print_cert_prop(cert, prop, key);
+        }
+        print_cert_prop(cert, CERT_SHA1_HASH_PROP_ID, "cert");
+        print_cert_prop(cert, CERT_FRIENDLY_NAME_PROP_ID, "name");
+        certs++;
+    }
+    while ((crl = CertEnumCRLsInStore(store, crl)))
+        crls++;
+    while ((ctl = CertEnumCTLsInStore(store, ctl)))
+        ctls++;
+    printf("certs %lu\ncrls %lu\nctls %lu\n", (unsigned long)certs, (unsigned long)crls,
+           (unsigned long)ctls);
+    CertCloseStore(store, 0);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: ctlclient ctl FILE\n");
+    fprintf(stderr, "usage: ctlclient ctl FILE\n"
+                    "       ctlclient sst-save OUT CERT.der [NAME] [CERT.der [NAME] ...]\n"
+                    "       ctlclient sst-load FILE\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    int rc;
+    int rc, wargc = 0;
+    WCHAR **wargv;
 
     /* Large outputs (500+ entries): buffer fully, flush once at exit. */
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -304,8 +477,19 @@ int main(int argc, char **argv)
         return usage();
     if (!strcmp(argv[1], "ctl") && argc == 3)
         rc = cmd_ctl(argv[2]);
-    /* else if (!strcmp(argv[1], "sst") && argc == 3) rc = cmd_sst(argv[2]);  -- later */
-    else
+    else if (!strcmp(argv[1], "sst-save") || !strcmp(argv[1], "sst-load")) {
+        /* The ANSI argv would lose names outside the code page: re-read as UTF-16. */
+        wargv = CommandLineToArgvW(GetCommandLineW(), &wargc);
+        if (!wargv || wargc != argc)
+            return usage();
+        if (!strcmp(argv[1], "sst-save") && argc >= 4)
+            rc = cmd_sst_save(wargc, wargv);
+        else if (!strcmp(argv[1], "sst-load") && argc == 3)
+            rc = cmd_sst_load(wargv[2]);
+        else
+            rc = usage();
+        LocalFree(wargv);
+    } else
         return usage();
     fflush(stdout);
     return rc;

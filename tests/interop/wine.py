@@ -27,6 +27,18 @@ Things a caller must know about crypt32's view of a CTL (found on Wine 8.0):
 * Wine's CTL decoder rejects entries without subjectAttributes (the
   disallowedcert layout): ``CtlDecodeError`` with code 0x80093103
   (CRYPT_E_ASN1_CORRUPT).  Real Windows accepts them.
+
+Serialized stores (``run_sst_save`` / ``run_sst_load``), Wine 8.0:
+
+* the writer puts each certificate's properties before it (as Windows does),
+  leaves out the hash properties (3, 4, 15 ...) and enumerates the memory
+  store newest-first, so certificates come out in reverse order of adding;
+* the reader attaches a property to the *previous* certificate and gives up at
+  a property that comes before any certificate -- so it loads nothing from a
+  Windows SST, nor from its own SST once a certificate has a friendly name.
+  An SST without properties is the only kind both read the same way.
+* ``prop 3`` shows up in ``props`` even when the file had none: loading
+  computes and caches SHA-1 (presumably the CERT_STORE_ADD_NEW duplicate check).
 """
 
 from __future__ import annotations
@@ -115,7 +127,7 @@ def build_client(dest: os.PathLike | str) -> Path:
     if exe.exists() and exe.stat().st_mtime >= CLIENT_SOURCE.stat().st_mtime:
         return exe
     proc = subprocess.run(
-        [gcc, "-O2", "-Wall", "-Wextra", "-o", str(exe), str(CLIENT_SOURCE), "-lcrypt32"],
+        [gcc, "-O2", "-Wall", "-Wextra", "-o", str(exe), str(CLIENT_SOURCE), "-lcrypt32", "-lshell32"],
         capture_output=True, text=True, timeout=RUN_TIMEOUT,
     )
     if proc.returncode != 0:
@@ -195,10 +207,12 @@ class WineRunner:
             except OSError:
                 pass
 
-    def run(self, exe: Path, args: list[str], timeout: float = RUN_TIMEOUT
-            ) -> subprocess.CompletedProcess:
+    def run(self, exe: Path, args: list[str], timeout: float = RUN_TIMEOUT,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        env = self.env()
+        env.update(extra_env or {})
         try:
-            return subprocess.run([self.wine, str(exe), *args], env=self.env(),
+            return subprocess.run([self.wine, str(exe), *args], env=env,
                                   cwd=str(Path(exe).parent), stdin=subprocess.DEVNULL,
                                   capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired as exc:
@@ -318,4 +332,82 @@ def run_ctl(exe: os.PathLike | str, stl_path: os.PathLike | str,
         raise CtlDecodeError(f"crypt32 could not decode {stl_path}: {err.strip()}", code, res)
     if res["verify"] is None or res["entries"] is None:
         raise CtlClientError(f"incomplete ctlclient output:\n{out[-2000:]}\n{err[-2000:]}")
+    return res
+
+
+# --------------------------------------------------------------------------- sst
+
+# Wine turns the Unix argv into UTF-16 with the locale's charset: make it UTF-8 so
+# friendly names outside ASCII reach CertSetCertificateContextProperty intact.
+_UTF8_LOCALE = {"LC_ALL": "C.UTF-8"}
+
+
+def run_sst_save(exe: os.PathLike | str, out_path: os.PathLike | str,
+                 certs: list[tuple[os.PathLike | str, str | None]],
+                 runner: WineRunner | None = None, timeout: float = RUN_TIMEOUT) -> int:
+    """Have crypt32 write a serialized store (CertSaveStore, CERT_STORE_SAVE_AS_STORE)
+    holding ``certs``: (DER file ending in .der, friendly name or None) pairs, added in
+    this order. Returns the number of certificates saved."""
+    runner = runner or default_runner()
+    args = ["sst-save", to_windows_path(out_path)]
+    for cert_path, name in certs:
+        if not str(cert_path).lower().endswith(".der"):
+            raise ValueError(f"ctlclient tells certificates from names by .der: {cert_path}")
+        args.append(to_windows_path(cert_path))
+        if name is not None:
+            if not name or name.lower().endswith(".der"):
+                raise ValueError(f"friendly name {name!r} would be taken for a certificate")
+            args.append(name)
+    proc = runner.run(Path(exe), args, timeout=timeout, extra_env=_UTF8_LOCALE)
+    out = proc.stdout.decode("ascii", errors="replace").strip()
+    if proc.returncode != 0 or not out.startswith("saved "):
+        err = proc.stderr.decode("utf-8", errors="replace")
+        raise CtlClientError(f"ctlclient sst-save exited {proc.returncode}: {err.strip()[-2000:]}")
+    return int(out.split()[1])
+
+
+def parse_sst_output(text: str) -> dict:
+    """``{"certs": [{"sha1", "name", "name_hex", "props"}], "cert_count", "crl_count",
+    "ctl_count"}``; ``props`` maps property id → hex of what the store loaded."""
+    res: dict = {"certs": [], "cert_count": None, "crl_count": None, "ctl_count": None}
+    props: dict[int, str | None] = {}
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        key, _, val = line.partition(" ")
+        if key == "prop":
+            pid, _, hexval = val.partition(" ")
+            props[int(pid)] = None if hexval == "-" else hexval
+        elif key == "cert":
+            current = {"sha1": val, "name": None, "name_hex": None, "props": props}
+            props = {}
+            res["certs"].append(current)
+        elif key == "name":
+            if val != "-":
+                current["name_hex"] = val
+                text_name = bytes.fromhex(val).decode("utf-16-le")
+                current["name"] = text_name[:-1] if text_name.endswith("\0") else text_name
+        elif key in ("certs", "crls", "ctls"):
+            res[key[:-1] + "_count"] = int(val)
+        else:
+            raise CtlClientError(f"unexpected ctlclient output line: {line!r}")
+    return res
+
+
+def run_sst_load(exe: os.PathLike | str, sst_path: os.PathLike | str,
+                 runner: WineRunner | None = None, timeout: float = RUN_TIMEOUT) -> dict:
+    """Open ``sst_path`` with CertOpenStore(CERT_STORE_PROV_FILENAME_W) and list what
+    crypt32 loaded (see parse_sst_output)."""
+    runner = runner or default_runner()
+    proc = runner.run(Path(exe), ["sst-load", to_windows_path(sst_path)], timeout=timeout)
+    out = proc.stdout.decode("ascii", errors="replace")
+    err = proc.stderr.decode("utf-8", errors="replace")
+    if proc.returncode != 0:
+        raise CtlClientError(f"ctlclient sst-load exited {proc.returncode}: {err.strip()[-2000:]}")
+    res = parse_sst_output(out)
+    if res["cert_count"] is None or res["cert_count"] != len(res["certs"]):
+        raise CtlClientError(f"incomplete ctlclient output:\n{out[-2000:]}\n{err[-2000:]}")
+    res["stdout"], res["stderr"] = out, err
     return res
