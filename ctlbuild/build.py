@@ -12,11 +12,14 @@ from datetime import datetime
 from typing import Callable
 
 from . import __version__
+from .cab import write_cab
 from .encode import encode_ctl
-from .listfile import LoadedList
-from .outputs import file_record
 from .errors import SigningError
+from .listfile import LoadedList
+from .model import TrustList
+from .outputs import file_record
 from .signing import Signer, sign_ctl
+from .sst import SerializedStore, SstContext, properties_for_entry, write_sst
 from .timeutil import iso
 
 
@@ -32,9 +35,14 @@ class BuildResult:
     def entry_count(self) -> int:
         return self.manifest["entries"]
 
+    def ctl_only(self, tl: TrustList) -> list[str]:
+        """Entries with no certificate: in the CTL, not in the SST."""
+        return [e.label for e in tl.entries if e.cert is None]
+
 
 def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, digest: str = "sha256",
                progress: Callable[[int], None] | None = None) -> BuildResult:
+    """Every output the list asks for (``outputs``: stl, sst, cab), signed by ``signer``."""
     tl = loaded.trust_list
     _check_signer_validity(signer, signing_time)
     warnings = []
@@ -42,16 +50,48 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
         warnings.append(f"{tl.name}: signing with SHA-1 as asked; SHA-1 is broken for signatures")
     ctl_der = encode_ctl(tl, progress)
     stl = sign_ctl(ctl_der, signer, signing_time=signing_time, opus=tl.opus, digest=digest)
-    files = {f"{tl.name}.stl": stl}
-    record = {
+    files = {}
+    if "stl" in loaded.outputs:
+        files[f"{tl.name}.stl"] = stl
+    if "sst" in loaded.outputs:
+        files[f"{tl.name}.sst"] = write_sst(store_for(tl, stl if loaded.options.get("sst_include_ctl") else None))
+    if "cab" in loaded.outputs:
+        # Windows Update's naming (authrootstl.cab holds authroot.stl); the cab's date is the
+        # list's thisUpdate, so the cabinet is as reproducible as the .stl inside it.
+        files[f"{tl.name}stl.cab"] = write_cab(f"{tl.name}.stl", stl, tl.this_update)
+    record = _record(loaded, files, signing_time)
+    return BuildResult(tl.name, ctl_der, files, record, warnings)
+
+
+def build_content(loaded: LoadedList, progress: Callable[[int], None] | None = None) -> BuildResult:
+    """The unsigned CertificateTrustList DER alone (``<name>.ctl``): what a byte-for-byte
+    comparison with another CTL's content needs, and no key."""
+    tl = loaded.trust_list
+    ctl_der = encode_ctl(tl, progress)
+    files = {f"{tl.name}.ctl": ctl_der}
+    return BuildResult(tl.name, ctl_der, files, _record(loaded, files, None))
+
+
+def store_for(tl: TrustList, stl: bytes | None = None) -> SerializedStore:
+    """The SST of a list: each entry whose certificate the list has, its properties
+    before it as Windows writes them; the signed CTL last when asked for."""
+    contexts = [SstContext("cert", e.cert, properties_for_entry(e.cert, e)) for e in tl.entries if e.cert]
+    if stl is not None:
+        contexts.append(SstContext("ctl", stl, ()))
+    return SerializedStore(tuple(contexts))
+
+
+def _record(loaded: LoadedList, files: dict[str, bytes], signing_time: datetime | None) -> dict:
+    tl = loaded.trust_list
+    return {
         "list": str(loaded.path),
         "list_sha256": loaded.sha256,
         "entries": len(tl.entries),
+        "ctl_only_entries": sum(e.cert is None for e in tl.entries),
         "tool_version": __version__,
-        "signing_time": iso(signing_time),
+        "signing_time": iso(signing_time) if signing_time else None,
         "outputs": {name: file_record(data) for name, data in files.items()},
     }
-    return BuildResult(tl.name, ctl_der, files, record, warnings)
 
 
 def _check_signer_validity(signer: Signer, when: datetime) -> None:

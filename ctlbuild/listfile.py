@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from .certinfo import CertInfo, load_certificates
+from ._gc import paused as gc_paused
 from .errors import FormatError, ListError
 from .model import (IDENTIFIER_SIZES, KINDS, SUBJECT_ALGORITHMS, Advisory, Entry, Extension, Opus,
                     TrustList)
@@ -41,6 +42,7 @@ SOURCE_KEYS = {"cert", "certs", "sha1", "sha256", "disallowed_hash", "thumbprint
                "subject_name_md5"}
 ENTRY_KEYS = ATTRIBUTE_KEYS | SOURCE_KEYS
 _IDENTIFIER_KEYS = {"sha1", "sha256", "disallowed_hash"}
+OUTPUTS = ("stl", "sst", "cab")
 _USAGE_BY_NAME = {v: k for k, v in USAGE_NAMES.items()}
 
 
@@ -61,7 +63,7 @@ class LoadedList:
     path: Path
     sha256: str
     signer: SignerSpec | None = None
-    outputs: tuple[str, ...] = ("stl",)
+    outputs: tuple[str, ...] = OUTPUTS
     previous: tuple[Path, ...] = ()
     options: dict = field(default_factory=dict)
 
@@ -79,8 +81,9 @@ def load_list(path, text: str | None = None) -> LoadedList:
             raise ListError(f"not UTF-8 (byte {exc.start})", path=path) from None
     else:
         raw = text.encode()
-    data = _parse_toml(text, path)
-    return _ListReader(path, text, data).read(hashlib.sha256(raw).hexdigest())
+    with gc_paused():  # one dict and one Entry per entry, none of them cyclic
+        data = _parse_toml(text, path)
+        return _ListReader(path, text, data).read(hashlib.sha256(raw).hexdigest())
 
 
 def _parse_toml(text: str, path: Path) -> dict:
@@ -108,8 +111,16 @@ class _Locator:
     _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?")
 
     def __init__(self, text: str):
-        self.lines = text.splitlines()
+        self._text = text
+        self._lines = None
         self._headers = None
+
+    @property
+    def lines(self) -> list[str]:
+        # Split only when a mistake is reported: a valid 100k-entry list never needs it.
+        if self._lines is None:
+            self._lines = self._text.splitlines()
+        return self._lines
 
     def headers(self):
         if self._headers is None:
@@ -187,7 +198,7 @@ class _ListReader:
         except ValueError as exc:
             self.fail(str(exc), None)
         return LoadedList(tl, self.path, digest, self.signer(d.get("signer")),
-                          outputs=tuple(self.string_list(d, "outputs", None) or ("stl",)),
+                          outputs=self.outputs(d),
                           previous=tuple(self.base / p for p in self.string_list(d, "previous", None) or ()),
                           options={"sst_include_ctl": self.boolean(d, "sst_include_ctl", False)})
 
@@ -244,6 +255,15 @@ class _ListReader:
         if value <= this_update:
             self.fail("must be after this_update", None, "next_update")
         return value
+
+    def outputs(self, d) -> tuple[str, ...]:
+        names = self.string_list(d, "outputs", None)
+        if names is None:
+            return OUTPUTS
+        unknown = [n for n in names if n not in OUTPUTS]
+        if unknown or not names:
+            self.fail(f"must list some of {', '.join(OUTPUTS)}", None, "outputs")
+        return tuple(n for n in OUTPUTS if n in names)
 
     def list_identifier(self, d) -> bytes | None:
         if "identifier" in d and "identifier_hex" in d:
@@ -411,9 +431,10 @@ class _ListReader:
             elif given != getattr(info, key):
                 self.fail(f"{given.hex()} does not match the certificate ({getattr(info, key).hex()})",
                           "entry", key, index, entry=label)
-        computed = {}
-        if self.cert_properties:
-            computed = {"sha256": info.sha256, "key_id": info.key_id, "subject_name_md5": info.subject_name_md5}
+        # Hash attributes: all of them when the list asks for cert_properties, else just
+        # those the entry states (an imported list states exactly what the source had).
+        computed = {key: getattr(info, key) for key in ("sha256", "key_id", "subject_name_md5")
+                    if self.cert_properties or key in t}
         attrs = {"issuer": info.issuer, **attrs}
         return Entry(identifier=identifier, cert=der, sha1=info.sha1, **computed, **attrs)
 
@@ -548,11 +569,22 @@ def to_datetime(value) -> datetime:
     raise ValueError(f"must be a date or date-time, not {_type(value)}")
 
 
+_FILETIMES: dict = {}
+
+
 def _filetime(value) -> Filetime:
     # "" keeps Microsoft's empty FILETIME ("no date"); anything else is a date.
     if value == "":
         return Filetime(None)
-    return Filetime.from_datetime(to_datetime(value))
+    if not isinstance(value, (str, date)):
+        return Filetime.from_datetime(to_datetime(value))  # raises, naming the type
+    # 100k [[entry]] tables tend to share a handful of dates: convert each once.
+    found = _FILETIMES.get(value)
+    if found is None:
+        found = Filetime.from_datetime(to_datetime(value))
+        if len(_FILETIMES) < 4096:
+            _FILETIMES[value] = found
+    return found
 
 
 _OID_TUPLES: dict = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from typing import Iterator
 
+from ._gc import paused as gc_paused
 from .model import Entry, TrustList
 from .oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg, eku_name
 from .thumbprint import format_hex
@@ -23,7 +24,8 @@ def describe(tl: TrustList, signers: list[dict] | None = None, path=None, style:
              entries: bool = True) -> dict:
     data = {"file": str(path) if path is not None else None, "header": header(tl, signers or [])}
     if entries:
-        data["entries"] = [entry_data(e, tl.subject_algorithm, style) for e in tl.entries]
+        with gc_paused():  # a dict (and lists) per entry, none cyclic: see ctlbuild._gc
+            data["entries"] = [entry_data(e, tl.subject_algorithm, style) for e in tl.entries]
     return data
 
 
@@ -72,9 +74,11 @@ def _ekus(oids):
 
 def entry_data(e: Entry, subject_algorithm: str, style: str) -> dict:
     sha1 = e.sha1 or (e.identifier if subject_algorithm == HashAlg.SHA1 else None)
+    identifier = format_hex(e.identifier, style)
     return {
-        "identifier": format_hex(e.identifier, style),
-        "sha1": format_hex(sha1, style) if sha1 else None,
+        "identifier": identifier,
+        # Usually the identifier itself: one string for both (1M entries, 1M fewer strings).
+        "sha1": (identifier if sha1 == e.identifier else format_hex(sha1, style)) if sha1 else None,
         "sha256": _hex(e.sha256, style),
         "friendly_name": e.friendly_name,
         "issuer": e.issuer,
@@ -87,7 +91,8 @@ def entry_data(e: Entry, subject_algorithm: str, style: str) -> dict:
         "not_before_ekus": _ekus(e.not_before_ekus),
         "ev_policies": list(e.ev_policies) if e.ev_policies is not None else None,
         "chain_policies": _ekus(e.chain_policies),
-        "raw_attributes": [{"oid": o, "value_hex": v.hex()} for o, v in e.raw_attributes],
+        "raw_attributes": [{"oid": o, "value_hex": v.hex()} for o, v in e.raw_attributes]
+                          if e.raw_attributes else [],
         "has_certificate": e.cert is not None,
         "updates": list(e.updates),
     }
@@ -97,10 +102,19 @@ def _hex(raw, style):
     return format_hex(raw, style) if raw is not None else None
 
 
+_ISO_BY_TICKS: dict = {}
+
+
 def _time(ft):
     if ft is None:
         return None
-    return ft.iso() or "no date"
+    # Big lists share a few dates across all entries: format each once.
+    text = _ISO_BY_TICKS.get(ft.ticks)
+    if text is None:
+        text = ft.iso() or "no date"
+        if len(_ISO_BY_TICKS) < 4096:
+            _ISO_BY_TICKS[ft.ticks] = text
+    return text
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -165,3 +179,48 @@ def _attribute_summary(e: dict) -> str:
     return "; ".join(parts)
 
 
+
+
+# -- serialized stores and certificate files ---------------------------------------------------
+
+def describe_certificates(source, style: str = "spaced") -> dict:
+    """``show`` of an SST, a PEM bundle or a folder: each certificate with its thumbprints
+    and, for a store, every property decoded (and a CTL the store carries, by header)."""
+    from .certinfo import CertInfo
+    from .sst import describe_property, sha1_matches
+
+    contexts = source.store.certificates if source.store else [None] * len(source.certificates)
+    certs = []
+    for der, ctx in zip(source.certificates, contexts):
+        info = CertInfo.from_der(der)
+        item = {"sha1": format_hex(info.sha1, style), "sha256": format_hex(info.sha256, style),
+                "subject": info.subject, "issuer": info.issuer,
+                "not_before": iso(info.cert.not_valid_before), "not_after": iso(info.cert.not_valid_after)}
+        if ctx is not None:
+            item["properties"] = [describe_property(p.prop_id, p.value) for p in ctx.properties]
+            item["sha1_property_matches"] = sha1_matches(ctx)
+        certs.append(item)
+    data = {"file": str(source.path), "kind": source.kind, "certificates": certs}
+    if source.trust_list is not None:
+        data["ctl"] = describe(source.trust_list, source.signers(), style=style, entries=False)["header"]
+    return data
+
+
+def render_certificates_text(data: dict) -> str:
+    lines = [f"File:              {data['file']} ({data['kind']}, {len(data['certificates'])} certificates)"]
+    if data.get("ctl"):
+        h = data["ctl"]
+        lines.append(f"CTL:               {h['entry_count']} entries, this update {h['this_update']}")
+    for i, c in enumerate(data["certificates"], 1):
+        lines += ["", f"[{i}] {c['subject']}", f"    issuer:  {c['issuer']}", f"    sha1:    {c['sha1']}",
+                  f"    valid:   {c['not_before']} .. {c['not_after']}"]
+        for p in c.get("properties", []):
+            lines.append(f"    {p['name']} ({p['id']}): {_property_text(p)}")
+    return "\n".join(lines) + "\n"
+
+
+def _property_text(p: dict) -> str:
+    value = p["value"]
+    if isinstance(value, list):
+        return ", ".join(v["name"] if isinstance(v, dict) else v for v in value) or "(empty)"
+    return str(value) if p["decoded"] else f"{value} (raw)"

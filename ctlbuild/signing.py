@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from . import asn1  # noqa: F401  registers the CTL content type and SpcSpOpusInfo
-from .asn1.ctl import CertificateTrustList
+from . import der
+from .der import SEQUENCE
 from .errors import SigningError
 from .model import Opus
 from .oids import Attr, ContentType, HashAlg, SigAlg
@@ -133,9 +134,9 @@ def sign_ctl(ctl_der: bytes, signer: Signer, *, signing_time: datetime | None,
     """The .stl bytes: ContentInfo(SignedData) carrying ``ctl_der`` as Microsoft's files do."""
     if digest not in DIGESTS:
         raise SigningError(f"unknown digest {digest!r} (one of {', '.join(DIGESTS)})")
-    ctl = CertificateTrustList.load(ctl_der)  # lazy: the entries are not parsed
-    content = ctl_der[len(ctl_der) - len(ctl.contents):]
-    attrs = signed_attributes(content, digest, signing_time, opus)
+    _tag, start, _end = der.read_tlv(ctl_der, 0)
+    # messageDigest covers the CTL's content octets (no tag and length); a view, not a copy.
+    attrs = signed_attributes(memoryview(ctl_der)[start:], digest, signing_time, opus)
     try:
         signature = signer.sign(attrs.dump(), digest)
     except SigningError:
@@ -157,8 +158,27 @@ def sign_ctl(ctl_der: bytes, signer: Signer, *, signing_time: datetime | None,
     signed_data = cms.SignedData({
         "version": "v1",
         "digest_algorithms": [digest_algorithm],
-        "encap_content_info": {"content_type": ContentType.CTL, "content": ctl},
+        "encap_content_info": {"content_type": ContentType.CTL},  # the CTL goes in by _envelope
         "certificates": certificates,
         "signer_infos": [signer_info],
     })
-    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+    return _envelope(signed_data, ctl_der)
+
+
+def _envelope(signed_data: cms.SignedData, ctl_der: bytes) -> bytes:
+    """ContentInfo { signedData, [0] SignedData { ..., encapContentInfo { CTL, [0] ctl_der }, ... } }.
+
+    The same bytes asn1crypto's dump() gives with the CTL as eContent, assembled
+    here because dump() copies the content once per nesting level: ~250 MB of
+    copies for a 1M-entry list, where this joins it once."""
+    econtent = [der.oid(ContentType.CTL), der.header(0xA0, len(ctl_der)), ctl_der]
+    encap = [der.header(SEQUENCE, _size(econtent)), *econtent]
+    body = [signed_data["version"].dump(), signed_data["digest_algorithms"].dump(), *encap,
+            signed_data["certificates"].dump(), signed_data["signer_infos"].dump()]
+    signed = [der.header(SEQUENCE, _size(body)), *body]
+    info = [der.oid(ContentType.SIGNED_DATA), der.header(0xA0, _size(signed)), *signed]
+    return b"".join([der.header(SEQUENCE, _size(info)), *info])
+
+
+def _size(parts) -> int:
+    return sum(map(len, parts))

@@ -69,7 +69,8 @@ def test_verify_failure_exit_1(built, dev_keys):
 @pytest.mark.parametrize("args, message", [
     (["verify", "examples/diginotar-kb2616676.toml"], "needs at least one --anchor"),
     (["verify", "missing.stl", "--anchor", "missing.pem"], "missing.pem: cannot read certificate"),
-    (["show", "examples/diginotar-kb2616676.toml"], "not a CTL"),
+    (["show", "README.md"], "neither a PEM nor a DER certificate"),
+    (["import", "examples/bulk-thumbprints.txt", "-o", "x.toml"], "neither a PEM nor a DER"),
     (["show", "nowhere.stl"], "nowhere.stl: cannot read"),
     (["build", "examples/diginotar-kb2616676.toml", "--signing-time", "yesterday"], "--signing-time"),
 ])

@@ -46,8 +46,8 @@ def main():
 
 
 def _register():
-    from . import build, keys, show, verify
-    for module in (keys, build, show, verify):
+    from . import build, import_, keys, show, verify
+    for module in (keys, build, show, verify, import_):
         main.add_command(module.command)
 
 

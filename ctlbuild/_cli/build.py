@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..build import build_list
+from ..build import build_content, build_list
 from ..devkeys import DevKeyPaths
 from ..errors import SignerKeyError, UsageError
 from ..keys import open_signer
@@ -32,12 +32,17 @@ from .common import Progress, passphrase, signing_time
               help="Signature scheme (default: PKCS#1 v1.5 for RSA, ECDSA for EC keys).")
 @click.option("--signing-time", "signing_time_text", metavar="TIME",
               help="ISO 8601 signing time (default: SOURCE_DATE_EPOCH, else now).")
-def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_time_text):
+@click.option("--content-only", is_flag=True,
+              help="Write only the unsigned CTL DER, OUT/<name>.ctl (no key needed): "
+                   "compare it with another CTL's content with cmp.")
+def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_time_text, content_only):
     """Build and sign each LIST.toml into OUT/<name>.stl and record it in OUT/manifest.json.
 
     \b
-    Every list is read and checked before anything is written; outputs are
-    written to temporary files and renamed into place.
+    Each list chooses its outputs (outputs = ["stl", "sst", "cab"], all by default):
+    <name>.stl, <name>.sst (the entries whose certificates the list has, with their
+    properties) and <name>stl.cab. Every list is read and checked before anything is
+    written; outputs are written to temporary files and renamed into place.
 
     \b
     Examples:
@@ -53,6 +58,11 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
         raise UsageError(f"two lists are named {duplicate!r}: their outputs would overwrite each other")
     files, records = {}, {}
     for item in loaded:
+        if content_only:
+            result = build_content(item)
+            files.update(result.files)
+            records[result.name] = result.manifest
+            continue
         spec = _signer_spec(item, key, cert, chain, keys_dir)
         signer = open_signer(*spec, scheme=scheme or (item.signer.scheme if item.signer else None),
                              passphrase=passphrase)
@@ -68,11 +78,21 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
             click.echo(f"ctlbuild: warning: {warning}", err=True)
         files.update(result.files)
         records[result.name] = result.manifest
+        _note_ctl_only(result, item)
     manifest = write_outputs(out_dir, files, records)
     for name, record in records.items():
         click.echo(f"{name}: {record['entries']} entries → "
                    + ", ".join(str(out_dir / f) for f in record["outputs"]))
     click.echo(f"manifest: {manifest}")
+
+
+def _note_ctl_only(result, item):
+    if not any(name.endswith(".sst") for name in result.files):
+        return
+    names = result.ctl_only(item.trust_list)
+    if names:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        click.echo(f"{result.name}: CTL only (no certificate, so not in the .sst): {shown}", err=True)
 
 
 def _signer_spec(item, key, cert, chain, keys_dir):

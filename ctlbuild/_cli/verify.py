@@ -12,7 +12,7 @@ from ..encode import encode_ctl
 from ..errors import UsageError
 from ..keys import load_cert_file
 from ..listfile import load_list
-from ..readers import read_bytes
+from ..readers import signed_bytes
 from ..verify import FAIL, WARN, verify_ctl
 from .common import parse_time
 
@@ -29,7 +29,8 @@ _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 @click.option("--allow-expired", is_flag=True, help="A passed nextUpdate is a warning, not a failure.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def command(file, anchors, at_text, list_path, allow_expired, as_json):
-    """Check every signature FILE carries and report each check as a finding.
+    """Check every signature FILE (.stl, or the CTL in a .cab or .sst) carries, and
+    report each check as a finding.
 
     \b
     Checks: structure; content digest = signed messageDigest; signature over the
@@ -47,7 +48,7 @@ def command(file, anchors, at_text, list_path, allow_expired, as_json):
     roots = [der for path in anchors for der in load_cert_file(path)]
     at = parse_time(at_text, "--at") if at_text else None
     expected = encode_ctl(load_list(list_path).trust_list) if list_path else None
-    report = verify_ctl(read_bytes(file), roots, datetime.now(timezone.utc), at=at,
+    report = verify_ctl(signed_bytes(file), roots, datetime.now(timezone.utc), at=at,
                         expected_ctl=expected, allow_expired=allow_expired, path=file)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))

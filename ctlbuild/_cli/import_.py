@@ -1,0 +1,59 @@
+"""``ctlbuild import``: an existing CTL, cab, SST or certificate bundle → a list to edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import OutputError
+from ..importer import import_source
+from ..outputs import atomic_write
+from ..readers import read_source
+from .common import parse_time
+
+
+@click.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The list to write (LIST.toml).")
+@click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the certificates the source carries (default: certs/ beside the list).")
+@click.option("--certs-from", "certs_from", multiple=True, type=click.Path(path_type=Path),
+              help="Certificates (file, bundle or folder) to match CTL entries to: those entries "
+                   "become cert = … (repeatable).")
+@click.option("--name", help="The list's name (default: from the source's file name).")
+@click.option("--kind", type=click.Choice(["trusted", "disallowed"]),
+              help="For certificate sources (default trusted); a CTL says its own.")
+@click.option("--this-update", "this_update_text", metavar="TIME",
+              help="For certificate sources, which carry no date.")
+@click.option("--force", is_flag=True, help="Overwrite an existing list file.")
+def command(source, output, certs_dir, certs_from, name, kind, this_update_text, force):
+    """Turn SOURCE (a .stl, .cab, .sst, PEM/DER bundle or a folder of certificates) into
+    a declarative list. Every attribute becomes its list field (dates, EKU names,
+    policies, friendly names); anything ctlbuild does not model is kept verbatim as
+    base64 with its OID, with a warning. Building the imported list reproduces the
+    source's CTL content byte for byte.
+
+    \b
+    Examples:
+      ctlbuild import authrootstl.cab -o lists/authroot.toml
+      ctlbuild import roots.sst -o lists/roots.toml --this-update 2024-01-01
+      ctlbuild build lists/authroot.toml --content-only && cmp out/authroot.ctl original.ctl
+    """
+    if output.exists() and not force:
+        raise OutputError(f"{output} exists; use --force to overwrite it")
+    src = read_source(source)
+    extra = [der for path in certs_from for der in read_source(path).certificates]
+    this_update = parse_time(this_update_text, "--this-update") if this_update_text else None
+    result = import_source(src, list_dir=output.parent, name=name, kind=kind, this_update=this_update,
+                           certs_dir=certs_dir, certs_from=extra)
+    for warning in result.warnings:
+        click.echo(f"ctlbuild: warning: {warning}", err=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    for path, pem in result.cert_files.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(Path(path), pem)
+    atomic_write(output, result.text.encode())
+    click.echo(f"{output}: {result.entry_count} entries"
+               + (f", {len(result.cert_files)} certificates written" if result.cert_files else ""))
