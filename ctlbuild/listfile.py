@@ -32,12 +32,13 @@ LIST_KEYS = {"name", "kind", "identifier", "identifier_hex", "sequence", "this_u
              "validity", "usages", "subject_algorithm", "cert_properties", "signer", "advisory", "opus",
              "defaults", "entry", "extensions", "outputs", "previous", "sst_include_ctl"}
 SIGNER_KEYS = {"key", "cert", "chain", "digest", "scheme"}
-ADVISORY_KEYS = {"title", "number", "date", "url"}
+ADVISORY_KEYS = {"title", "number", "date", "url", "revision_note", "l10n"}
 OPUS_KEYS = {"program_name", "url"}
 EXTENSION_KEYS = {"oid", "critical", "value_base64"}
 #: Entry keys that carry attributes (and so may appear in [defaults]).
 ATTRIBUTE_KEYS = {"friendly_name", "issuer", "ekus", "disallowed_ekus", "disabled_since", "not_before",
-                  "not_before_ekus", "ev_policies", "chain_policies", "updates", "note", "raw_attributes"}
+                  "not_before_ekus", "ev_policies", "chain_policies", "updates", "note", "raw_attributes",
+                  "l10n"}
 SOURCE_KEYS = {"cert", "certs", "sha1", "sha256", "disallowed_hash", "thumbprints", "key_id",
                "subject_name_md5"}
 ENTRY_KEYS = ATTRIBUTE_KEYS | SOURCE_KEYS
@@ -309,9 +310,14 @@ class _ListReader:
             return None
         self.check_keys(t, ADVISORY_KEYS, "advisory")
         when = t.get("date")
+        try:
+            l10n = _l10n(t.get("l10n", {}), {"title", "revision_note"})
+        except ValueError as exc:
+            self.fail(str(exc), "advisory", "l10n")
         return Advisory(title=self.string(t, "title", "advisory"), number=_str(t.get("number")),
                         date=when.isoformat() if isinstance(when, (date, datetime)) else _str(when),
-                        url=self.string(t, "url", "advisory"))
+                        url=self.string(t, "url", "advisory"),
+                        revision_note=self.string(t, "revision_note", "advisory"), l10n=l10n)
 
     def opus(self, t):
         if t is None:
@@ -638,11 +644,26 @@ def _raw_attributes(value) -> tuple[tuple[str, bytes], ...]:
     return tuple(out)
 
 
+def _l10n(value, fields=frozenset({"friendly_name", "issuer", "note"})) -> tuple[tuple[str, str, str], ...]:
+    """{ "zh-CN" = { friendly_name = "…", issuer = "…" } } → (language, field, text) triples."""
+    if not isinstance(value, dict):
+        raise ValueError('must be a table of languages, e.g. { "zh-CN" = { friendly_name = "…" } }')
+    out = []
+    for lang, texts in value.items():
+        if not isinstance(texts, dict):
+            raise ValueError(f"{lang}: must be a table of {', '.join(sorted(fields))}")
+        for field, text in texts.items():
+            if field not in fields:
+                raise ValueError(f"{lang}.{field}: not translatable (only {', '.join(sorted(fields))})")
+            out.append((lang, field, _text(text)))
+    return tuple(out)
+
+
 _CONVERT = {
     "friendly_name": _text, "issuer": _text, "note": _text, "updates": _updates,
     "ekus": _ekus, "disallowed_ekus": _ekus, "not_before_ekus": _ekus,
     "disabled_since": _filetime, "not_before": _filetime,
-    "ev_policies": _policies, "chain_policies": _ekus, "raw_attributes": _raw_attributes,
+    "ev_policies": _policies, "chain_policies": _ekus, "raw_attributes": _raw_attributes, "l10n": _l10n,
 }
 
 

@@ -49,11 +49,20 @@ class Entry:
     issuer: str | None = None
     updates: tuple[str, ...] = ()
     note: str | None = None
+    #: Translations of the display fields: (language, field, text), e.g. ("zh-CN", "issuer", "…").
+    l10n: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def label(self) -> str:
         """How errors and tables name this entry."""
         return self.friendly_name or (self.sha1 or self.identifier).hex()
+
+    def display(self, field: str, lang: str | None = None) -> str | None:
+        """A display field (friendly_name, issuer, note) in ``lang`` when translated."""
+        for language, name, text in self.l10n:
+            if language == lang and name == field:
+                return text
+        return getattr(self, field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +74,20 @@ class Extension:
 
 @dataclass(frozen=True, slots=True)
 class Advisory:
+    """Changelog metadata: the advisory this release belongs to, and what it says of itself."""
+
     title: str | None = None
     number: str | None = None
     date: str | None = None
     url: str | None = None
+    revision_note: str | None = None
+    l10n: tuple[tuple[str, str, str], ...] = ()
+
+    def display(self, field: str, lang: str | None = None) -> str | None:
+        for language, name, text in self.l10n:
+            if language == lang and name == field:
+                return text
+        return getattr(self, field)
 
 
 @dataclass(frozen=True, slots=True)
