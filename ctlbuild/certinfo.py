@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
 from asn1crypto import x509
+from cryptography.x509 import load_der_x509_certificate
 
 from .errors import FormatError
 from .oids import HashAlg
@@ -26,10 +28,9 @@ class CertInfo:
     def from_der(cls, der: bytes, path=None) -> "CertInfo":
         try:
             cert = x509.Certificate.load(der, strict=True)
-            cert["tbs_certificate"]["subject_public_key_info"]["public_key"].contents
-            cert.native  # force a full parse so a broken certificate fails here
+            _check_structure(der, cert)
         except (ValueError, TypeError) as exc:
-            raise FormatError(f"not an X.509 certificate ({exc})", path=path) from None
+            raise FormatError(f"not an X.509 certificate ({_first_line(exc)})", path=path) from None
         return cls(der, cert)
 
     @cached_property
@@ -87,6 +88,23 @@ class CertInfo:
     @cached_property
     def issuer(self) -> str:
         return _display_name(self.cert.issuer)
+
+
+def _check_structure(der: bytes, cert: x509.Certificate) -> None:
+    """Parse the whole certificate once, so a broken one fails here and not later.
+    cryptography's Rust parser does it at a fraction of asn1crypto's cost; it refuses
+    a few old roots Microsoft still lists (negative serial numbers), which asn1crypto's
+    full parse then judges."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_der_x509_certificate(der)
+    except ValueError:
+        cert.native
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
 
 
 def _display_name(name: x509.Name) -> str:

@@ -43,6 +43,20 @@ def command(file, as_json, header_only, thumbprint_style):
         data = describe_certificates(source, thumbprint_style)
         text = render_certificates_text
     if as_json:
-        click.echo(json.dumps(data, indent=1, ensure_ascii=False))
+        _write_json(data)
     else:
         click.echo(text(data), nl=False)
+
+
+def _write_json(data) -> None:
+    """Stream the JSON: a 1M-entry CTL's document is ~500 MB, never held as one string."""
+    out = click.get_text_stream("stdout")
+    batch = []
+    for piece in json.JSONEncoder(indent=1, ensure_ascii=False).iterencode(data):
+        batch.append(piece)
+        if len(batch) >= 4096:
+            out.write("".join(batch))
+            batch.clear()
+    batch.append("\n")
+    out.write("".join(batch))
+    out.flush()

@@ -1,0 +1,58 @@
+"""Rows for SST and cab work (issue: SST stores, CAB packages, import round trip).
+
+``python -m benchmarks.containers sst N`` (a child process of the runner) makes N
+certificates, then times writing them as an SST with properties and reading it
+back, printing JSON; generating the certificates is not timed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+
+def make_certificates(n: int) -> list[bytes]:
+    """N small distinct certificates from one EC key (signing is fast; keygen is not)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    out = []
+    for i in range(n):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"bench root {i}")])
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(i + 1).not_valid_before(start).not_valid_after(start + timedelta(days=365))
+                .sign(key, hashes.SHA256()))
+        out.append(cert.public_bytes(serialization.Encoding.DER))
+    return out
+
+
+def sst_round_trip(n: int) -> dict:
+    from ctlbuild.certinfo import CertInfo
+    from ctlbuild.model import Entry
+    from ctlbuild.sst import SerializedStore, SstContext, properties_for_entry, read_sst, write_sst
+
+    certs = make_certificates(n)
+    began = time.perf_counter()
+    contexts = []
+    for i, der in enumerate(certs):
+        sha1 = CertInfo.from_der(der).sha1
+        entry = Entry(identifier=sha1, cert=der, friendly_name=f"bench root {i}", ekus=("1.3.6.1.5.5.7.3.1",))
+        contexts.append(SstContext("cert", der, properties_for_entry(der, entry)))
+    data = write_sst(SerializedStore(tuple(contexts)))
+    back = read_sst(data)
+    seconds = time.perf_counter() - began
+    assert len(back.certificates) == n and write_sst(back) == data
+    return {"entries": n, "seconds": seconds, "bytes": len(data)}
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["sst"]:
+        print(json.dumps(sst_round_trip(int(sys.argv[2]))))
+    else:
+        raise SystemExit("usage: python -m benchmarks.containers sst N")
