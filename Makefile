@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXAMPLES := $(wildcard examples/*.toml)
 
-.PHONY: demo test bench clean venv
+.PHONY: demo test bench fuzz clean venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Long coverage-guided fuzzing (atheris) of every reader; crashes land in tests/fuzz/regressions/.
+FUZZ_SECONDS ?= 120
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet atheris
+	$(BIN)/python -m tests.fuzz.run_atheris --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) out/*.stl out/*.json out/*.txt .test-artifacts

@@ -41,6 +41,8 @@ def _decode(buf, name, progress, entries_reader=None) -> TrustList:
     if end != len(buf):
         raise DerError("trailing bytes after the CTL", end)
     fields = list(der.children(buf, start, end))
+    count = len(fields)
+    fields.append((0, end, end, end))  # a missing field reads as tag 0 and fails its check below
     i = 0
     if fields and fields[0][0] == der.INTEGER and _peek_is_version(buf, fields):
         raise DerError("version v1 is the DEFAULT and must not be encoded in DER", fields[0][3])
@@ -56,6 +58,8 @@ def _decode(buf, name, progress, entries_reader=None) -> TrustList:
     if fields[i][0] == der.INTEGER:
         sequence = int.from_bytes(buf[fields[i][1]:fields[i][2]], "big", signed=True)
         i += 1
+    if fields[i][0] not in (0x17, 0x18):
+        raise DerError("thisUpdate missing or not a UTCTime/GeneralizedTime", fields[i][3])
     this_update = parse_asn1_time(fields[i][0], bytes(buf[fields[i][1]:fields[i][2]]))
     i += 1
     if fields[i][0] in (0x17, 0x18):
@@ -67,14 +71,14 @@ def _decode(buf, name, progress, entries_reader=None) -> TrustList:
     subject_algorithm = _algorithm_oid(buf, s, e)
     i += 1
     entries: list[Entry] = []
-    if i < len(fields) and fields[i][0] == SEQUENCE:
+    if i < count and fields[i][0] == SEQUENCE:
         entries = (entries_reader or _entries)(buf, fields[i][1], fields[i][2], progress)
         i += 1
     extensions: tuple[Extension, ...] = ()
-    if i < len(fields) and fields[i][0] == 0xA0:
+    if i < count and fields[i][0] == 0xA0:
         extensions = _extensions(buf, fields[i][1], fields[i][2])
         i += 1
-    if i != len(fields):
+    if i != count:
         raise DerError("unexpected field in CertificateTrustList", fields[i][3])
     kind = "disallowed" if Usage.DISALLOWED_LIST in usages else "trusted"
     return TrustList(name=name, kind=kind, this_update=this_update, next_update=next_update,

@@ -91,6 +91,8 @@ def oid(dotted: str) -> bytes:
 
 
 def decode_oid(content: bytes) -> str:
+    if not content or content[-1] & 0x80:
+        raise ValueError("OBJECT IDENTIFIER is empty or ends inside an arc")
     arcs, value = [], 0
     for b in content:
         value = (value << 7) | (b & 0x7F)

@@ -1,10 +1,13 @@
 """Development keys: a throw-away root CA and a CTL-signing certificate it issues.
 
->>> from ctlbuild.devkeys import create_dev_keys
+>>> from ctlbuild.devkeys import create_dev_keys, create_dev_keys_on_token
 >>> paths = create_dev_keys(Path("keys"), now=datetime.now(timezone.utc))   # doctest: +SKIP
+>>> made = create_dev_keys_on_token(Path("keys"), "pkcs11:token=dev;object=dev-signer",
+...                                 now=datetime.now(timezone.utc), pin=lambda token: "1234")  # doctest: +SKIP
 
 Every name says DEVELOPMENT: these keys sign test builds, never production lists.
-Private keys are created mode 0600.
+Private keys are created mode 0600; with a token, the signer's private key is
+generated on it and never exists anywhere else.
 """
 
 from __future__ import annotations
@@ -44,6 +47,25 @@ class DevKeyPaths:
 
     def exist(self) -> bool:
         return all(p.exists() for p in self.all())
+
+    def refuse_present(self, folder) -> None:
+        present = [p.name for p in self.all() if p.exists()]
+        if present:
+            raise OutputError(f"{folder}: development keys already present ({', '.join(present)}); "
+                              "remove them first to make new ones")
+
+
+@dataclass(frozen=True)
+class TokenDevKeys:
+    """Development keys whose signer lives on a PKCS#11 token: ``uri`` names it for --key."""
+
+    root_cert: Path
+    root_key: Path
+    signer_cert: Path
+    uri: str
+
+    def all(self) -> tuple[Path, ...]:
+        return (self.root_cert, self.root_key, self.signer_cert)
 
 
 def _name(cn: str) -> x509.Name:
@@ -96,10 +118,7 @@ def make_root(now: datetime, algorithm: str = "rsa", days: int = 3650, name: str
 def create_dev_keys(folder: Path, now: datetime, algorithm: str = "rsa") -> DevKeyPaths:
     """Write a development root and signer into ``folder``; refuses to overwrite any of them."""
     paths = DevKeyPaths.in_dir(folder)
-    present = [p.name for p in paths.all() if p.exists()]
-    if present:
-        raise OutputError(f"{folder}: development keys already present ({', '.join(present)}); "
-                          "remove them first to make new ones")
+    paths.refuse_present(folder)
     Path(folder).mkdir(parents=True, exist_ok=True)
     root_key, root_cert = make_root(now, algorithm)
     signer_key = _new_key(algorithm)
@@ -111,3 +130,24 @@ def create_dev_keys(folder: Path, now: datetime, algorithm: str = "rsa") -> DevK
     return paths
 
 
+
+
+def create_dev_keys_on_token(folder: Path, uri: str, now: datetime, algorithm: str = "rsa", *,
+                             pin=None, allow_insecure_permissions: bool = False) -> TokenDevKeys:
+    """A development root CA in ``folder`` and a signer key generated ON the token ``uri``
+    names (its object= is the new key's label), with the certificate the root issues for
+    it written to ``folder`` and stored on the token. Refuses to overwrite either."""
+    from .pkcs11 import create_token_key
+
+    paths = DevKeyPaths.in_dir(folder)
+    # dev-signer.key too: a key file beside a certificate for the token's key would not match it.
+    paths.refuse_present(folder)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    root_key, root_cert = make_root(now, algorithm)
+    signer_cert, signer_uri = create_token_key(
+        uri, algorithm, lambda public_key: issue_signer(root_key, root_cert, public_key, now),
+        pin=pin, allow_insecure_permissions=allow_insecure_permissions)
+    write_private_key(paths.root_key, root_key)
+    paths.root_cert.write_bytes(root_cert.public_bytes(serialization.Encoding.PEM))
+    paths.signer_cert.write_bytes(signer_cert.public_bytes(serialization.Encoding.PEM))
+    return TokenDevKeys(paths.root_cert, paths.root_key, paths.signer_cert, signer_uri)

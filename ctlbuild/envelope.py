@@ -40,10 +40,7 @@ class SignedCtl:
 
     @cached_property
     def certificates(self) -> list[x509.Certificate]:
-        certs = self.signed_data["certificates"]
-        if isinstance(certs, core.Void):
-            return []
-        return [choice.chosen for choice in certs if choice.name == "certificate"]
+        return _certificates(self.signed_data)
 
     @property
     def signer_infos(self):
@@ -63,13 +60,31 @@ def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
         content_type = signed_data["encap_content_info"]["content_type"].dotted
         signed_data["signer_infos"].native  # parse the signer infos now, not mid-verification
         signed_data["digest_algorithms"].native
+        _certificates(signed_data)
     except DerError as exc:
         raise FormatError(f"not a signed CTL: {exc}", path=path, offset=exc.offset) from None
-    except (ValueError, TypeError, KeyError) as exc:
-        raise FormatError(f"not a signed CTL: {exc}", path=path) from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        # asn1crypto parses lazily and hostile bytes reach it in many ways; one line each.
+        message = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise FormatError(f"not a signed CTL: {message}", path=path) from None
     if content_type != ContentType.CTL:
         raise FormatError(f"SignedData carries {content_type}, not a CTL ({ContentType.CTL})", path=path)
     return SignedCtl(data, signed_data, content_type, ctl_offset, data[ctl_offset:ctl_end], path)
+
+
+def _certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
+    """The embedded certificates, each parsed to its outer structure (a broken one is a
+    FormatError of the file, not a surprise later)."""
+    certs = signed_data["certificates"]
+    if isinstance(certs, core.Void):
+        return []
+    out = []
+    for choice in certs:
+        if choice.name == "certificate":
+            cert = choice.chosen
+            cert["tbs_certificate"]  # parse the outer SEQUENCE now
+            out.append(cert)
+    return out
 
 
 def _locate_ctl(data: bytes) -> tuple[int, int]:

@@ -1,10 +1,13 @@
-"""Loading signing keys and certificates from files (PEM, DER, PKCS#12).
+"""Loading signing keys and certificates from files (PEM, DER, PKCS#12), or a PKCS#11 token.
 
->>> from ctlbuild.keys import load_file_signer_material
+>>> from ctlbuild.keys import load_file_signer_material, open_signer
 >>> key, cert, chain = load_file_signer_material("keys/dev-signer.key", "keys/dev-signer.pem")  # doctest: +SKIP
+>>> signer = open_signer("pkcs11:token=hsm;object=ctl-signer", pin=lambda token: "1234")     # doctest: +SKIP
 
-Passphrases come from a callback (the CLI reads an environment variable or
-prompts); they are never taken from arguments and never printed.
+Passphrases and PINs come from callbacks (the CLI reads an environment variable
+or prompts); they are never taken from arguments and never printed. A private
+key file that its group or others may access is refused unless the caller
+passes ``allow_insecure_permissions=True``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from .certinfo import load_certificates
 from .errors import FormatError, SignerKeyError
 
 PassphraseSource = Callable[[str], bytes | None]
+#: Called with a description of the token ("token 'hsm'"); returns its user PIN, or None.
+PinSource = Callable[[str], str | None]
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -32,11 +37,30 @@ def _read(path: Path, what: str) -> bytes:
         raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
 
-def load_private_key(path, passphrase: PassphraseSource | None = None):
+def read_private_file(path, what: str, allow_insecure_permissions: bool = False) -> bytes:
+    """The bytes of a file holding a secret, refused when its group or others may access it.
+
+    The mode is taken from the open file (fstat), so a file swapped between the
+    check and the read cannot slip through; nothing is read from a refused file."""
+    try:
+        with open(path, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            # Windows has no such mode bits (stat reports 0o666 for every file).
+            if mode & 0o077 and not allow_insecure_permissions and os.name == "posix":
+                raise SignerKeyError(
+                    f"{path}: {what} may be read or changed by others (mode {stat.S_IMODE(mode):04o}); "
+                    f"run 'chmod 600 {path}', or pass --insecure-key-permissions to use it anyway")
+            return fh.read()
+    except OSError as exc:
+        raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
+
+
+def load_private_key(path, passphrase: PassphraseSource | None = None, *,
+                     allow_insecure_permissions: bool = False):
     """An RSA or EC private key from PEM, DER (PKCS#8 or traditional) or PKCS#12."""
-    data = _read(path, "private key")
     if path and str(path).lower().endswith((".p12", ".pfx")):
-        return load_pkcs12(path, passphrase)[0]
+        return load_pkcs12(path, passphrase, allow_insecure_permissions=allow_insecure_permissions)[0]
+    data = read_private_file(path, "private key", allow_insecure_permissions)
     for attempt in (None, "ask"):
         password = None if attempt is None else _ask(passphrase, path)
         try:
@@ -80,9 +104,10 @@ def _supported(key, path):
     raise SignerKeyError(f"{path}: {type(key).__name__} keys are not supported (RSA or ECDSA)")
 
 
-def load_pkcs12(path, passphrase: PassphraseSource | None = None):
+def load_pkcs12(path, passphrase: PassphraseSource | None = None, *,
+                allow_insecure_permissions: bool = False):
     """(key, certificate DER, [chain DER]) from a PKCS#12 file."""
-    data = _read(path, "PKCS#12 file")
+    data = read_private_file(path, "PKCS#12 file", allow_insecure_permissions)
     for password in (None, b""):
         try:
             bundle = pkcs12.load_pkcs12(data, password)
@@ -113,14 +138,15 @@ def load_cert_file(path) -> list[bytes]:
 
 
 def load_file_signer_material(key_path, cert_path=None, chain_paths=(),
-                              passphrase: PassphraseSource | None = None):
+                              passphrase: PassphraseSource | None = None, *,
+                              allow_insecure_permissions: bool = False):
     """(private key, signer certificate DER, chain DERs); checks the key matches the certificate."""
     if str(key_path).lower().endswith((".p12", ".pfx")):
-        key, cert, chain = load_pkcs12(key_path, passphrase)
+        key, cert, chain = load_pkcs12(key_path, passphrase, allow_insecure_permissions=allow_insecure_permissions)
     else:
         if cert_path is None:
             raise SignerKeyError(f"{key_path}: a signer certificate is needed with this key")
-        key = load_private_key(key_path, passphrase)
+        key = load_private_key(key_path, passphrase, allow_insecure_permissions=allow_insecure_permissions)
         certs = load_cert_file(cert_path)
         cert, chain = certs[0], certs[1:]
     for p in chain_paths:
@@ -145,23 +171,45 @@ def write_private_key(path: Path, key) -> None:
         fh.write(pem)
 
 
-def open_signer(key: str, cert=None, chain=(), *, scheme: str | None = None,
-                passphrase: PassphraseSource | None = None):
-    """A Signer for a key location. File keys today; ``pkcs11:`` URIs go to a token."""
-    from cryptography import x509 as cx
+def is_pkcs11_uri(key) -> bool:
+    """Does this key location name a PKCS#11 object (RFC 7512) rather than a file?"""
+    return isinstance(key, str) and key[:7].lower() == "pkcs11:"
 
-    from .oids import CTL_SIGNER_EKUS
+
+def open_signer(key: str, cert=None, chain=(), *, scheme: str | None = None,
+                passphrase: PassphraseSource | None = None, pin: PinSource | None = None,
+                allow_insecure_permissions: bool = False):
+    """A Signer for a key location: a key file, or a ``pkcs11:`` URI naming a key on a token.
+
+    A token signer holds a session open: close it (``signer.close()``) when done."""
     from .signing import FileSigner
 
-    if key.startswith("pkcs11:"):
-        raise SignerKeyError(f"{key}: PKCS#11 signing is not available in this version")
-    private_key, cert_der, chain_ders = load_file_signer_material(key, cert, chain, passphrase)
-    parsed = cx.load_der_x509_certificate(cert_der)
+    if is_pkcs11_uri(key):
+        from .pkcs11 import open_pkcs11_signer
+
+        signer = open_pkcs11_signer(key, cert, chain, scheme=scheme, pin=pin,
+                                    allow_insecure_permissions=allow_insecure_permissions)
+        try:
+            check_ctl_signer_certificate(signer.certificate, cert or key)
+        except BaseException:
+            signer.close()
+            raise
+        return signer
+    private_key, cert_der, chain_ders = load_file_signer_material(
+        key, cert, chain, passphrase, allow_insecure_permissions=allow_insecure_permissions)
+    check_ctl_signer_certificate(cert_der, cert or key)
+    return FileSigner(private_key, cert_der, chain_ders, scheme)
+
+
+def check_ctl_signer_certificate(cert_der: bytes, where) -> None:
+    """Refuse a signer certificate without a CTL-signing EKU: Windows would reject its lists."""
+    from .oids import CTL_SIGNER_EKUS
+
+    parsed = x509.load_der_x509_certificate(cert_der)
     try:
-        ekus = {o.dotted_string for o in parsed.extensions.get_extension_for_class(cx.ExtendedKeyUsage).value}
-    except cx.ExtensionNotFound:
+        ekus = {o.dotted_string for o in parsed.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value}
+    except x509.ExtensionNotFound:
         ekus = set()
     if not ekus & CTL_SIGNER_EKUS:
-        raise SignerKeyError(f"{cert or key}: signer certificate has no CTL-signing EKU "
+        raise SignerKeyError(f"{where}: signer certificate has no CTL-signing EKU "
                              "(1.3.6.1.4.1.311.10.3.1 or .10.3.9); Windows would reject the list")
-    return FileSigner(private_key, cert_der, chain_ders, scheme)

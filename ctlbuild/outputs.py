@@ -1,20 +1,35 @@
-"""Writing outputs so that nothing is ever half-written: temporary file, fsync, rename.
+"""Writing outputs so that nothing is ever half-written, and out/ always matches its manifest.
 
->>> from ctlbuild.outputs import write_outputs
->>> write_outputs(Path("out"), {"demo.stl": stl}, manifest_entry)   # doctest: +SKIP
+>>> from ctlbuild.outputs import OutputDir
+>>> with OutputDir(Path("out")) as out:             # takes out/.ctlbuild.lock   # doctest: +SKIP
+...     out.publish({"demo.stl": stl}, {"demo": record})                          # doctest: +SKIP
+
+A build is published as a small journal: every new file and the new manifest
+are first written, fsynced, into ``out/.ctlbuild-staging/``; a ``COMMIT`` marker
+then makes the set final, and the files are renamed into place, manifest last.
+A build killed before the marker leaves out/ as it was (the staging folder is
+discarded by the next build); killed after it, the next build — or ``recover`` —
+finishes the renames. Two builds into one out/ are serialised by a lock file.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import OutputError
 
 MANIFEST = "manifest.json"
+STAGING = ".ctlbuild-staging"
+LOCK = ".ctlbuild.lock"
+COMMIT = "COMMIT"
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -46,26 +61,111 @@ def _discard(tmp: str) -> None:
         pass
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def file_record(data: bytes) -> dict:
     return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
-def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
-    """Write every output, then the manifest that describes them (merged with the records
-    of other lists already in ``out_dir``, so building lists one by one keeps them all)."""
-    out_dir = Path(out_dir)
+class OutputDir:
+    """out/ under its lock: recover any interrupted build, then publish new outputs."""
+
+    def __init__(self, path: Path, wait_seconds: float = 60.0):
+        self.path = Path(path)
+        self.wait_seconds = wait_seconds
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> "OutputDir":
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot create ({exc.strerror})") from None
+        self._lock()
+        try:
+            recover(self.path)
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._unlock()
+
+    def _lock(self) -> None:
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    os.close(fd)
+                    holder = _read_pid(self.path / LOCK)
+                    raise OutputError(f"{self.path}: another ctlbuild build is writing here"
+                                      f"{f' (pid {holder})' if holder else ''}; waited "
+                                      f"{self.wait_seconds:g} s") from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+    def publish(self, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
+        """Stage every file and the merged manifest, mark the set final, then rename it in."""
+        manifest = read_manifest(self.path)
+        manifest["lists"].update(lists)
+        manifest["lists"] = dict(sorted(manifest["lists"].items()))
+        staged = {**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()}
+        staging = self.path / STAGING
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.mkdir()
+            for name, data in staged.items():
+                atomic_write(staging / name, data)
+            atomic_write(staging / COMMIT, "\n".join(staged).encode())  # manifest last in the list
+            _fsync_dir(staging)
+        except OSError as exc:
+            raise OutputError(f"{staging}: cannot stage outputs ({exc.strerror})") from None
+        recover(self.path)
+        return self.path / MANIFEST
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a committed staging folder (roll forward) or discard an uncommitted one."""
+    staging = Path(out_dir) / STAGING
+    if not staging.exists():
+        return
+    commit = staging / COMMIT
+    if commit.exists():
+        for name in commit.read_text().splitlines():
+            if (staging / name).exists():
+                os.replace(staging / name, Path(out_dir) / name)
+        _fsync_dir(Path(out_dir))
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _read_pid(path: Path) -> str | None:
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create ({exc.strerror})") from None
-    for name, data in files.items():
-        atomic_write(out_dir / name, data)
-    manifest = read_manifest(out_dir)
-    manifest["lists"].update(lists)
-    manifest["lists"] = dict(sorted(manifest["lists"].items()))
-    data = (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
-    atomic_write(out_dir / MANIFEST, data)
-    return out_dir / MANIFEST
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
+    """Publish ``files`` and their manifest records into ``out_dir`` under its lock."""
+    with OutputDir(out_dir) as out:
+        return out.publish(files, lists)
 
 
 def read_manifest(out_dir: Path) -> dict:

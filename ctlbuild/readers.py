@@ -76,7 +76,7 @@ def read_source(path: Path, progress: Callable[[int], None] | None = None) -> So
     if data[:1] == b"\x30" and not _looks_like_certificate(data):
         return Source(path, "ctl", decode_ctl(data, name=name, path=path, progress=progress))
     if _looks_like_list(data):
-        loaded = load_list(path, data.decode("utf-8"))
+        loaded = load_list(path)  # reads and decodes again, naming a bad byte cleanly
         return Source(path, "list", loaded.trust_list, loaded=loaded)
     return Source(path, "certs", certificates=load_certificates(data, path=path))
 

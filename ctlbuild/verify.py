@@ -13,6 +13,7 @@ signatures (2011–2019), over the whole CTL TLV; PKCS#9 countersignatures
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from asn1crypto import cms
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .decode import decode_header
@@ -33,7 +35,6 @@ _HASHLIB = {HashAlg.MD5: "md5", HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256",
             HashAlg.SHA384: "sha384", HashAlg.SHA512: "sha512"}
 _CRYPTO_HASH = {"md5": hashes.MD5, "sha1": hashes.SHA1, "sha256": hashes.SHA256,
                 "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-_WEAK = {"md5", "sha1"}
 TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
 MAX_CHAIN = 8
 
@@ -76,15 +77,19 @@ class Policy:
     now: datetime
     at: datetime | None = None
     allow_expired: bool = False
+    #: SHA-1 digests and certificate signatures: refused unless asked for (Microsoft's own
+    #: files used them until 2019-10). MD5 is refused always.
+    allow_sha1: bool = False
 
 
 def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime | None = None,
-               expected_ctl: bytes | None = None, allow_expired: bool = False, path=None) -> Report:
+               expected_ctl: bytes | None = None, allow_expired: bool = False, allow_sha1: bool = False,
+               path=None) -> Report:
     """Check ``data`` (a .stl) against trust ``anchors`` (DER roots). ``expected_ctl`` is the
     CTL DER a list builds, for the "matches its list" check. Never raises for a bad file:
     a file that does not parse is a failed ``structure`` finding."""
     report = Report(str(path) if path else None)
-    policy = Policy(anchors, now, at, allow_expired)
+    policy = Policy(anchors, now, at, allow_expired, allow_sha1)
     try:
         signed = parse_signed_ctl(data, path=path)
         header, count = decode_header(signed.ctl_der, path=path, base=signed.ctl_offset)
@@ -96,7 +101,13 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
     if not signed.signer_infos:
         report.add("signature", FAIL, "the file carries no signature")
     for n, signer_info in enumerate(signed.signer_infos, 1):
-        _verify_signer(report, policy, signed, signer_info, f"signature {n}", header)
+        try:
+            _verify_signer(report, policy, signed, signer_info, f"signature {n}", header)
+        except Exception as exc:  # noqa: BLE001 - fail closed, naming the exception
+            # A hostile file can break the lazily parsed parts (a certificate's key, an
+            # algorithm's parameters) in ways no single check anticipates: fail closed.
+            report.add("structure", FAIL, f"malformed signature data: {type(exc).__name__}: "
+                       f"{_one_line(exc)}", f"signature {n}")
     _check_next_update(report, policy, header)
     if expected_ctl is not None:
         _check_list(report, signed.ctl_der, expected_ctl)
@@ -111,12 +122,19 @@ class _Certs:
         self.by_sid: dict = {}
         self.by_subject: dict = {}
         self.by_ski: dict = {}
+        #: Why embedded certificates were left out (they do not parse, even lazily).
+        self.broken: list[str] = []
         for c in certs:
             try:
-                cert = x509.load_der_x509_certificate(c.dump())
-            except ValueError:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # e.g. negative serials in old roots
+                    cert = x509.load_der_x509_certificate(c.dump())
+                    cert.extensions  # cryptography parses extensions on first use: do it now
+                    key = (cert.issuer.public_bytes(), cert.serial_number)
+            except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
+                self.broken.append(_one_line(exc))
                 continue
-            self.by_sid[(cert.issuer.public_bytes(), cert.serial_number)] = cert
+            self.by_sid[key] = cert
             self.by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
             ski = _ski(cert)
             if ski:
@@ -145,8 +163,7 @@ def _verify_signer(report, policy, signed: SignedCtl, signer_info, label, header
     if digest is None:
         report.add("digest", FAIL, f"unknown digest algorithm {signer_info['digest_algorithm']['algorithm'].dotted}", label)
         return
-    if digest in _WEAK:
-        report.add("algorithm", WARN, f"{digest.upper()} digest: weak, accepted for Microsoft's pre-2020 files", label)
+    _check_algorithm(report, policy, digest, "digest", label)
     attrs = signer_info["signed_attrs"]
     if not attrs.native:
         # Without signed attributes nothing binds the content type; Microsoft never omits them.
@@ -157,13 +174,27 @@ def _verify_signer(report, policy, signed: SignedCtl, signer_info, label, header
     _check_digest(report, values, hashlib.new(digest, covered).digest(), label)
     cert = certs.find(signer_info["sid"])
     if cert is None:
-        report.add("signer", FAIL, "signer certificate not among the embedded certificates", label)
+        broken = f" ({len(certs.broken)} embedded certificates do not parse: {certs.broken[0]})" \
+            if certs.broken else ""
+        report.add("signer", FAIL, f"signer certificate not among the embedded certificates{broken}", label)
         return
     _check_signature(report, cert, signer_info, digest, attrs.dump(force=False), label)
     when = _signing_time(report, policy, values, header, label)
+    _check_signed_within_validity(report, values, cert, label)
     _check_eku(report, cert, purpose, label)
     _check_chain(report, policy, cert, certs, when, label)
     _verify_unsigned(report, policy, signed, signer_info, label, header, certs)
+
+
+def _check_algorithm(report, policy, hash_name: str, what: str, label) -> None:
+    """MD5: always refused. SHA-1: refused unless --allow-sha1, and then said so."""
+    if hash_name == "md5":
+        report.add("algorithm", FAIL, f"MD5 {what}: broken, never accepted", label)
+    elif hash_name == "sha1" and policy.allow_sha1:
+        report.add("algorithm", WARN, f"SHA-1 {what}: accepted only because of --allow-sha1", label)
+    elif hash_name == "sha1":
+        report.add("algorithm", FAIL, f"SHA-1 {what}: refused (Microsoft's files before 2020 need "
+                   "--allow-sha1)", label)
 
 
 def _attribute_values(attrs) -> dict:
@@ -198,14 +229,37 @@ def _check_signature(report, cert, signer_info, digest, signed_bytes, label):
     # The signature covers the attributes with a SET tag, not the [0] IMPLICIT one.
     data = b"\x31" + signed_bytes[1:]
     try:
-        _verify_raw(cert.public_key(), signer_info["signature_algorithm"], digest,
+        _verify_raw(_public_key(cert), signer_info["signature_algorithm"], digest,
                     signer_info["signature"].native, data)
     except InvalidSignature:
         report.add("signature", FAIL, "signature over the signed attributes does not verify", label)
     except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
-        report.add("signature", FAIL, f"signature cannot be checked: {exc}", label)
+        report.add("signature", FAIL, f"signature cannot be checked: {_one_line(exc)}", label)
     else:
         report.add("signature", PASS, f"signature valid ({_subject(cert)})", label)
+
+
+def _one_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
+class ExplicitCurveError(ValueError):
+    pass
+
+
+def _public_key(cert):
+    """The certificate's key. An EC key given with explicit curve parameters is refused:
+    that is how CVE-2020-0601 ("CurveBall") spoofed roots, and no real CA needs it."""
+    if _has_explicit_curve(cert):
+        raise ExplicitCurveError(f"{_subject(cert)} has an EC key with explicit curve parameters (refused)")
+    return cert.public_key()
+
+
+def _has_explicit_curve(cert) -> bool:
+    from asn1crypto import x509 as ax509
+    algorithm = ax509.Certificate.load(cert.public_bytes(Encoding.DER))["tbs_certificate"][
+        "subject_public_key_info"]["algorithm"]
+    return algorithm["algorithm"].native == "ec" and algorithm["parameters"].name != "named"
 
 
 def _verify_raw(public_key, algorithm, digest, signature, data):
@@ -240,6 +294,16 @@ def _signing_time(report, policy, values, header, label) -> datetime:
     return when
 
 
+def _check_signed_within_validity(report, values, cert, label) -> None:
+    """A signingTime outside the signer's validity is a lie or a stolen key; --at does not excuse it."""
+    if not values.get(Attr.SIGNING_TIME):
+        return
+    when = values[Attr.SIGNING_TIME][0].native
+    if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+        report.add("signing-time", FAIL, f"signingTime {iso(when)} is outside the signer certificate's "
+                   f"validity ({_validity(cert)})", label)
+
+
 def _ekus(cert) -> set[str]:
     try:
         return {o.dotted_string for o in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value}
@@ -271,12 +335,24 @@ def _check_chain(report, policy, cert, certs: _Certs, when: datetime, label):
                    f"({_validity(stale[0])}) (chain: {names})", label)
         return
     report.add("chain", PASS, f"chain to the anchor valid at {iso(when)}: {names}", label)
+    for c in path[:-1]:  # the anchor's self-signature is not relied on
+        name = _cert_hash_name(c)
+        if name in ("md5", "sha1"):
+            _check_algorithm(report, policy, name, f"signature on {_subject(c)}", label)
     expired = [c for c in path if c.not_valid_after_utc < policy.now]
     if expired:
         report.add("expiry", WARN, "expired now, valid when signed: " +
                    "; ".join(f"{_subject(c)} (until {iso(c.not_valid_after_utc)})" for c in expired), label)
     else:
         report.add("expiry", PASS, "signer and chain are valid now", label)
+
+
+def _cert_hash_name(cert) -> str | None:
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return "md5" if cert.signature_algorithm_oid.dotted_string == SigAlg.MD5_RSA else None
+    return algorithm.name if algorithm else None
 
 
 def _build_chain(cert, certs: _Certs, anchors) -> tuple[list, str | None]:
@@ -305,7 +381,7 @@ def _issued_by(child, parent) -> bool:
     if child.issuer != parent.subject:
         return False
     try:
-        key = parent.public_key()
+        key = _public_key(parent)
         params = child.signature_algorithm_parameters
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(child.signature, child.tbs_certificate_bytes, params, child.signature_hash_algorithm)

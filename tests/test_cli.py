@@ -39,7 +39,8 @@ def test_build_writes_stl_and_manifest(built):
     data = (built / "diginotar-kb2616676.stl").read_bytes()
     assert record["outputs"]["diginotar-kb2616676.stl"] == {"sha256": hashlib.sha256(data).hexdigest(),
                                                            "size": len(data)}
-    assert not [p for p in built.iterdir() if p.name.startswith(".")]  # no temporaries left
+    leftovers = [p.name for p in built.iterdir() if p.name.startswith(".")]
+    assert leftovers == [".ctlbuild.lock"]  # no temporaries, no staging folder left
 
 
 def test_rebuild_is_byte_identical(tmp_path, keys_dir, built):

@@ -46,8 +46,8 @@ def main():
 
 
 def _register():
-    from . import build, import_, keys, show, verify
-    for module in (keys, build, show, verify, import_):
+    from . import build, changelog, diff, import_, keys, show, verify
+    for module in (keys, build, show, verify, import_, diff, changelog):
         main.add_command(module.command)
 
 

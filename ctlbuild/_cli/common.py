@@ -1,4 +1,4 @@
-"""Things several commands share: times, passphrases, progress on stderr."""
+"""Things several commands share: times, passphrases and PINs, progress on stderr."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..listfile import to_datetime
 from ..thumbprint import STYLES
 
 PASSPHRASE_ENV = "CTLBUILD_KEY_PASSPHRASE"
+PIN_ENV = "CTLBUILD_PKCS11_PIN"
 PROGRESS_THRESHOLD = 50_000
 
 thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES), default="spaced",
@@ -47,6 +48,21 @@ def passphrase(path: str) -> bytes | None:
     if sys.stdin.isatty():
         return click.prompt(f"Passphrase for {path}", hide_input=True, err=True).encode()
     return None
+
+
+def pkcs11_pin(token: str) -> str | None:
+    """A token's user PIN from CTLBUILD_PKCS11_PIN, or asked on the terminal; never from a flag."""
+    secret = os.environ.get(PIN_ENV)
+    if secret:
+        return secret
+    if sys.stdin.isatty():
+        return click.prompt(f"User PIN for {token}", hide_input=True, err=True)
+    return None
+
+
+insecure_key_permissions = click.option(
+    "--insecure-key-permissions", is_flag=True,
+    help="Use a private key or PIN file even when its group or others may read it (mode & 077).")
 
 
 class Progress:

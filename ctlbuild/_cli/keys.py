@@ -1,4 +1,4 @@
-"""``ctlbuild keys init``: development keys for trying ctlbuild out."""
+"""``ctlbuild keys init``: development keys for trying ctlbuild out, in files or on a PKCS#11 token."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..devkeys import create_dev_keys
+from ..devkeys import create_dev_keys, create_dev_keys_on_token
+from .common import pkcs11_pin
 
 
 @click.group("keys")
@@ -20,7 +21,10 @@ def command():
               show_default=True, help="Where to write the keys.")
 @click.option("--algorithm", type=click.Choice(["rsa", "ec"]), default="rsa", show_default=True,
               help="RSA-3072 or ECDSA P-256 keys.")
-def init(folder: Path, algorithm: str):
+@click.option("--pkcs11", "uri", metavar="URI",
+              help="Generate the signer key ON this PKCS#11 token (RFC 7512 URI; object= labels the key); "
+                   "PIN from CTLBUILD_PKCS11_PIN or a prompt.")
+def init(folder: Path, algorithm: str, uri: str | None):
     """Create a DEVELOPMENT root CA and a CTL-signing certificate it issues.
 
     \b
@@ -29,10 +33,26 @@ def init(folder: Path, algorithm: str):
     lists alike. Private keys are written mode 0600. Not for production.
 
     \b
-    Example:
+    With --pkcs11 the signer's key pair is generated on the token (sensitive, not
+    extractable); its certificate is written to DIR/dev-signer.pem and stored on the
+    token beside it. The root CA stays in files.
+
+    \b
+    Examples:
       ctlbuild keys init --dir keys/
+      CTLBUILD_PKCS11_PIN=1234 ctlbuild keys init --pkcs11 'pkcs11:token=dev;object=dev-signer'
     """
-    paths = create_dev_keys(folder, datetime.now(timezone.utc), algorithm)
+    now = datetime.now(timezone.utc)
+    if uri:
+        made = create_dev_keys_on_token(folder, uri, now, algorithm, pin=pkcs11_pin)
+        click.echo(f"development keys written to {folder}/ and the token (not for production):")
+        for p in made.all():
+            click.echo(f"  {p}")
+        click.echo(f"  {made.uri}  (signer key, on the token with its certificate)")
+        click.echo(f"build with: ctlbuild build LIST.toml --key '{made.uri}'")
+        click.echo(f"verify builds with: ctlbuild verify out/NAME.stl --anchor {made.root_cert}")
+        return
+    paths = create_dev_keys(folder, now, algorithm)
     click.echo(f"development keys written to {folder}/ (not for production):")
     for p in paths.all():
         click.echo(f"  {p}")

@@ -27,8 +27,11 @@ _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 @click.option("--list", "list_path", type=click.Path(path_type=Path),
               help="Also check the entries equal what this LIST.toml builds.")
 @click.option("--allow-expired", is_flag=True, help="A passed nextUpdate is a warning, not a failure.")
+@click.option("--allow-sha1", is_flag=True,
+              help="Accept SHA-1 digests and certificate signatures (Microsoft's files before 2020); "
+                   "each use is reported as a warning.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def command(file, anchors, at_text, list_path, allow_expired, as_json):
+def command(file, anchors, at_text, list_path, allow_expired, allow_sha1, as_json):
     """Check every signature FILE (.stl, or the CTL in a .cab or .sst) carries, and
     report each check as a finding.
 
@@ -41,7 +44,7 @@ def command(file, anchors, at_text, list_path, allow_expired, as_json):
     \b
     Examples:
       ctlbuild verify out/diginotar-2.stl --anchor keys/dev-root-ca.pem --list examples/diginotar-2.toml
-      ctlbuild verify authroot.stl --anchor MicrosoftRootCA2010.crt --anchor MicrosoftRootCA.crt
+      ctlbuild verify authroot.stl --anchor MicrosoftRootCA2010.crt --anchor MicrosoftRootCA.crt --allow-sha1
     """
     if not anchors:
         raise UsageError("verify needs at least one --anchor (the root certificate you trust)")
@@ -49,7 +52,7 @@ def command(file, anchors, at_text, list_path, allow_expired, as_json):
     at = parse_time(at_text, "--at") if at_text else None
     expected = encode_ctl(load_list(list_path).trust_list) if list_path else None
     report = verify_ctl(signed_bytes(file), roots, datetime.now(timezone.utc), at=at,
-                        expected_ctl=expected, allow_expired=allow_expired, path=file)
+                        expected_ctl=expected, allow_expired=allow_expired, allow_sha1=allow_sha1, path=file)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
     else:

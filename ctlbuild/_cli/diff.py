@@ -1,0 +1,83 @@
+"""``ctlbuild diff``: what changed between two releases, as text, Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..diff import diff_files
+from ..diffreport import FORMATS, diff_data, render_diff
+from ..i18n import LANGUAGES
+from ..outputs import atomic_write
+from .common import thumbprint_style
+
+#: Colours of the text report's roles (ctlbuild.diffreport.ROLES) in a terminal.
+_COLOURS = {"heading": {"bold": True}, "added": {"fg": "green"}, "removed": {"fg": "red"},
+            "changed": {"fg": "yellow"}, "note": {"dim": True}}
+
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                           help="Language of the report (JSON has no words and ignores it).")
+output_option = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+                             help="Write the report to this file instead of standard output.")
+templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
+                                help="A folder of Jinja2 templates looked in before the built-in ones "
+                                     "(<name>.<lang>.<format>.j2, then <name>.<format>.j2).")
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people (colour in a terminal), md or html for publishing, json for pipelines.")
+@lang_option
+@output_option
+@templates_option
+@thumbprint_style
+@click.pass_context
+def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style):
+    """Say what changed from OLD to NEW, each a signed CTL (.stl, .cab), a bare CTL or a
+    list (.toml): entries added, removed and changed attribute by attribute, header and
+    extension changes (CT logs by log ID), and the envelope (signer). Entries are matched
+    by identifier: a reordering is mentioned once, never reported as a change.
+
+    \b
+    Exit status, like diff(1): 0 identical, 1 different, 2 error.
+
+    \b
+    Examples:
+      ctlbuild diff authroot-2018-05-18.stl authrootstl-2018-06-19.cab
+      ctlbuild diff examples/diginotar-kb2607712.toml out/diginotar-kb2616676.stl --lang zh-CN
+      ctlbuild diff old.stl new.stl --format json | jq '.changed[].entry.friendly_name'
+    """
+    d = diff_files(old, new)
+    if fmt == "json":
+        text = json.dumps(diff_data(d, thumbprint_style), indent=1, ensure_ascii=False) + "\n"
+    else:
+        paint = _paint if fmt == "text" and output is None and _colour_terminal() else None
+        text = render_diff(d, fmt, lang=lang, style=thumbprint_style, templates=templates, paint=paint)
+    write_report(text, output)
+    ctx.exit(1 if d.differs else 0)
+
+
+def _colour_terminal() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _paint(text: str, role: str) -> str:
+    return click.style(text, **_COLOURS[role])
+
+
+def write_report(text: str, output: Path | None) -> None:
+    """To standard output, or to ``output``: a regular file is replaced atomically; a
+    device or pipe (-o /dev/stdout, /dev/null) is written in place, never renamed over."""
+    if output is None:
+        click.echo(text, nl=False)
+    elif output.exists() and not output.is_file():
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        atomic_write(output, text.encode("utf-8"))
