@@ -59,8 +59,17 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
         # Windows Update's naming (authrootstl.cab holds authroot.stl); the cab's date is the
         # list's thisUpdate, so the cabinet is as reproducible as the .stl inside it.
         files[f"{tl.name}stl.cab"] = write_cab(f"{tl.name}.stl", stl, tl.this_update)
+    files.update(release_files(loaded))
     record = _record(loaded, files, signing_time)
     return BuildResult(tl.name, ctl_der, files, record, warnings)
+
+
+def release_files(loaded: LoadedList) -> dict[str, bytes]:
+    """The changelog of the list's release history, when it names previous releases."""
+    from .changelog import release_changelog  # jinja2 only when a list has a history
+
+    text = release_changelog(loaded)
+    return {} if text is None else {f"{loaded.trust_list.name}.changelog.md": text.encode("utf-8")}
 
 
 def build_content(loaded: LoadedList, progress: Callable[[int], None] | None = None) -> BuildResult:

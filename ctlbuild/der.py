@@ -64,7 +64,8 @@ def octets(value: bytes) -> bytes:
 
 
 def integer(value: int) -> bytes:
-    n = (value.bit_length() + 8) // 8  # room for the sign bit
+    magnitude = ~value if value < 0 else value  # two's complement: -128 fits one octet
+    n = (magnitude.bit_length() + 8) // 8  # room for the sign bit
     return tlv(INTEGER, value.to_bytes(max(n, 1), "big", signed=True))
 
 

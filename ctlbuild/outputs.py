@@ -179,3 +179,39 @@ def read_manifest(out_dir: Path) -> dict:
     except (ValueError, OSError):
         raise OutputError(f"{path}: not a ctlbuild manifest; move it away to rebuild") from None
     return manifest
+
+
+def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> list[str]:
+    """What differs between a rebuild held in memory and what ``out_dir`` holds: one line
+    per difference (an auditor's reproducibility check; empty when identical)."""
+    out_dir = Path(out_dir)
+    recover_note = " (an interrupted build is pending in out/)" if (out_dir / STAGING).exists() else ""
+    differences = []
+    for name, data in files.items():
+        path = out_dir / name
+        if not path.exists():
+            differences.append(f"{name}: missing from {out_dir}{recover_note}")
+        elif path.read_bytes() != data:
+            differences.append(f"{name}: differs from the rebuild{_why(name, path.read_bytes(), data)}")
+    manifest = read_manifest(out_dir)["lists"]
+    for name, record in lists.items():
+        if manifest.get(name) != record:
+            fields = sorted(k for k in set(record) | set(manifest.get(name) or {})
+                            if record.get(k) != (manifest.get(name) or {}).get(k))
+            differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})")
+    return differences
+
+
+def _why(name: str, old: bytes, new: bytes) -> str:
+    if not name.endswith(".stl"):
+        return ""
+    from .envelope import parse_signed_ctl
+    from .errors import FormatError
+    try:
+        same_content = parse_signed_ctl(old).ctl_der == parse_signed_ctl(new).ctl_der
+    except FormatError:
+        return " (the file in out/ is not a signed CTL)"
+    if same_content:
+        return (": CTL content identical, envelope differs (another signer, signing time, or a "
+                "randomized signature scheme such as PSS)")
+    return ": CTL content differs"

@@ -248,6 +248,7 @@ def test_list_signer_may_name_a_token_key(hsm, tmp_path):
     text = Path(LIST).read_text()
     assert "[signer]" not in text
     listed = tmp_path / "hsm-signed.toml"
+    (tmp_path / "diginotar-kb2607712.toml").write_text(Path(LIST).with_name("diginotar-kb2607712.toml").read_text())
     listed.write_text(text + f'\n[signer]\nkey = "{uri("rsa-signer")}"\ncert = "{hsm.certs["rsa-signer"]}"\n'
                       'digest = "sha384"\n')
     result = run("build", listed, "-o", tmp_path / "out", "--signing-time", SIGNING_TIME,

@@ -12,7 +12,7 @@ from ..errors import SignerKeyError, UsageError
 from ..keys import open_signer
 from ..listfile import load_list
 from ..oids import Usage
-from ..outputs import write_outputs
+from ..outputs import compare_outputs, read_manifest, write_outputs
 from .common import Progress, insecure_key_permissions, passphrase, pkcs11_pin, signing_time
 
 
@@ -38,61 +38,95 @@ from .common import Progress, insecure_key_permissions, passphrase, pkcs11_pin, 
 @click.option("--content-only", is_flag=True,
               help="Write only the unsigned CTL DER, OUT/<name>.ctl (no key needed): "
                    "compare it with another CTL's content with cmp.")
+@click.option("--check", is_flag=True,
+              help="Rebuild in memory and compare with what OUT holds (signing time from OUT's manifest "
+                   "unless --signing-time): exit 1 on any difference. Writes nothing.")
 @insecure_key_permissions
 def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_time_text, content_only,
-            insecure_key_permissions):
+            check, insecure_key_permissions):
     """Build and sign each LIST.toml into OUT/<name>.stl and record it in OUT/manifest.json.
 
     \b
     Each list chooses its outputs (outputs = ["stl", "sst", "cab"], all by default):
     <name>.stl, <name>.sst (the entries whose certificates the list has, with their
-    properties) and <name>stl.cab. Every list is read and checked before anything is
-    written; outputs are written to temporary files and renamed into place.
+    properties) and <name>stl.cab; a list that names its previous releases also gets
+    <name>.changelog.md. Every list is read and checked before anything is written;
+    outputs are staged, then renamed into place, manifest last; a lock file keeps two
+    builds from writing into one OUT at once.
 
     \b
     Examples:
-      ctlbuild build examples/diginotar-2.toml
+      ctlbuild build examples/diginotar-kb2616676.toml
       SOURCE_DATE_EPOCH=1315872000 ctlbuild build examples/*.toml -o out/
       ctlbuild build list.toml --key signer.p12 --digest sha384
       ctlbuild build list.toml --key 'pkcs11:token=hsm;object=ctl-signer' --cert signer.pem
+      ctlbuild build examples/*.toml --check      # does out/ match a rebuild?
     """
-    when = signing_time(signing_time_text)
-    loaded = [load_list(p) for p in lists]
-    names = [item.trust_list.name for item in loaded]
-    duplicate = next((n for n in names if names.count(n) > 1), None)
-    if duplicate:
-        raise UsageError(f"two lists are named {duplicate!r}: their outputs would overwrite each other")
+    loaded = _load_all(lists)
+    recorded = read_manifest(out_dir)["lists"] if check else {}
     files, records = {}, {}
     signers = _Signers(insecure_key_permissions)
     try:
         for item in loaded:
             if content_only:
                 result = build_content(item)
-                files.update(result.files)
-                records[result.name] = result.manifest
-                continue
-            signer = signers.get(_signer_spec(item, key, cert, chain, keys_dir),
-                                 scheme or (item.signer.scheme if item.signer else None))
-            _warn_usage(item, signer)
-            progress = Progress(f"encoding {item.trust_list.name}", len(item.trust_list.entries))
-            try:
-                result = build_list(item, signer, signing_time=when,
-                                    digest=digest or (item.signer.digest if item.signer else "sha256"),
-                                    progress=progress)
-            finally:
-                progress.close()
-            for warning in result.warnings:
-                click.echo(f"ctlbuild: warning: {warning}", err=True)
+            else:
+                when = _signing_time_for(item, signing_time_text, recorded)
+                spec = _signer_spec(item, key, cert, chain, keys_dir)
+                result = _build_signed(item, signers.get(spec, scheme or (item.signer and item.signer.scheme)),
+                                       when, digest or (item.signer.digest if item.signer else "sha256"))
             files.update(result.files)
             records[result.name] = result.manifest
-            _note_ctl_only(result, item)
     finally:
         signers.close()
+    if check:
+        _report_check(out_dir, files, records)
+        return
     manifest = write_outputs(out_dir, files, records)
     for name, record in records.items():
         click.echo(f"{name}: {record['entries']} entries → "
                    + ", ".join(str(out_dir / f) for f in record["outputs"]))
     click.echo(f"manifest: {manifest}")
+
+
+def _load_all(lists):
+    loaded = [load_list(p) for p in lists]
+    names = [item.trust_list.name for item in loaded]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise UsageError(f"two lists are named {duplicate!r}: their outputs would overwrite each other")
+    return loaded
+
+
+def _signing_time_for(item, text, recorded):
+    """--signing-time or SOURCE_DATE_EPOCH or now; for --check, what the manifest recorded."""
+    previous = (recorded.get(item.trust_list.name) or {}).get("signing_time")
+    if recorded and not text and previous:
+        return signing_time(previous)
+    return signing_time(text)
+
+
+def _build_signed(item, signer, when, digest):
+    _warn_usage(item, signer)
+    progress = Progress(f"encoding {item.trust_list.name}", len(item.trust_list.entries))
+    try:
+        result = build_list(item, signer, signing_time=when, digest=digest, progress=progress)
+    finally:
+        progress.close()
+    for warning in result.warnings:
+        click.echo(f"ctlbuild: warning: {warning}", err=True)
+    _note_ctl_only(result, item)
+    return result
+
+
+def _report_check(out_dir, files, records):
+    differences = compare_outputs(out_dir, files, records)
+    for line in differences:
+        click.echo(f"DIFFERS {line}")
+    if differences:
+        click.echo(f"{out_dir}: {len(differences)} difference(s) from a rebuild", err=True)
+        raise SystemExit(1)
+    click.echo(f"{out_dir}: {len(files)} files and their manifest records match a rebuild")
 
 
 class _Signers:
@@ -118,7 +152,10 @@ def _note_ctl_only(result, item):
     if not any(name.endswith(".sst") for name in result.files):
         return
     names = result.ctl_only(item.trust_list)
-    if names:
+    if names and len(names) == len(item.trust_list.entries):
+        click.echo(f"{result.name}: no entry has a certificate: all {len(names)} are CTL only "
+                   "and the .sst is empty", err=True)
+    elif names:
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         click.echo(f"{result.name}: CTL only (no certificate, so not in the .sst): {shown}", err=True)
 
