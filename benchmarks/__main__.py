@@ -10,6 +10,10 @@ Rows (each target is checked and printed; a miss says MISSED, the exit status st
   6. ``import`` + ``build`` (stl, sst, cab) of Microsoft's 370-entry 2018-06-19 release,
      both processes together: <= 1.5 s (skipped without ../shared/fixtures)
   7. an SST of 10k certificates with properties written and read back: <= 2 s
+  8. ``diff`` of two signed 1M-entry CTLs differing in 1% of entries: <= 15 s
+  9. ``changelog`` over 50 releases of a 500-entry list: <= 5 s
+ 10. ``verify`` of a CTL carrying 10,000 junk certificates, beside the same file without
+     them: <= 3 s
 """
 
 from __future__ import annotations
@@ -18,60 +22,16 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from . import diff_rows
+from .common import CTLBUILD, GIB, Row, _run, command_row
+from .containers import import_build_row, sst_row
+from .hostile_rows import junk_verify_rows
 from .inputs import write_entry_tables, write_thumbprint_list
-from .process import Run, measure
-
-GIB = 1 << 30
-CTLBUILD = str(Path(sys.executable).parent / "ctlbuild")
-REPO = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class Row:
-    label: str
-    entries: int
-    seconds: float
-    peak_rss: int | None
-    target: str
-    met: bool
-    result: str = ""  # shown instead of met/MISSED when set
-
-    @property
-    def verdict(self) -> str:
-        return self.result or ("met" if self.met else "MISSED")
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    env.pop("SOURCE_DATE_EPOCH", None)  # sign "now", inside the fresh dev keys' validity
-    env.pop("CTLBUILD_DEBUG", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return env
-
-
-def _run(argv: list[str], what: str, cwd: Path, stdout=subprocess.DEVNULL) -> Run:
-    run = measure(argv, stdout=stdout, env=_env(), cwd=cwd)
-    if run.returncode != 0:
-        # A command that fails is broken software, not a missed target: stop here.
-        sys.stderr.write(run.stderr)
-        raise SystemExit(f"benchmark: {what} exited {run.returncode}")
-    return run
-
-
-def command_row(label: str, entries: int, argv: list[str], cwd: Path, *, max_seconds: float,
-                max_rss: int | None = None) -> Row:
-    run = _run(argv, label, cwd)
-    met = run.seconds <= max_seconds and (max_rss is None or run.peak_rss <= max_rss)
-    target = f"<= {max_seconds:g} s" + (f", <= {max_rss / GIB:g} GiB" if max_rss else "")
-    return Row(label, entries, run.seconds, run.peak_rss, target, met)
-
 
 def encoding_rows(list_path: Path, cwd: Path) -> list[Row]:
     """Both encoders in one child process (``benchmarks.encoding``), so that the
@@ -88,28 +48,6 @@ def encoding_rows(list_path: Path, cwd: Path) -> list[Row]:
         Row("encode: encode_ctl (in-process)", n, result["ours"], run.peak_rss, "same bytes",
             result["identical"], f"{ratio:.0f}x faster, {same}"),
     ]
-
-
-def import_build_row(cwd: Path) -> list[Row]:
-    fixtures = REPO.parent / "shared" / "fixtures" / "microsoft"
-    cab = fixtures / "authrootstl-2018-06-19.cab"
-    if not cab.exists():
-        print("  (import + build row skipped: ../shared/fixtures is absent)", file=sys.stderr)
-        return []
-    script = (f'"{CTLBUILD}" import "{cab}" -o imported/authroot.toml --force --certs-from "{fixtures}/certs" '
-              f'&& "{CTLBUILD}" build imported/authroot.toml --keys keys -o out')
-    run = _run(["sh", "-c", script], "import + build", cwd)
-    return [Row("import + build (370 entries; stl, sst, cab)", 370, run.seconds, run.peak_rss, "<= 1.5 s",
-                run.seconds <= 1.5)]
-
-
-def sst_row(cwd: Path, n: int = 10_000) -> list[Row]:
-    with tempfile.TemporaryFile(dir=cwd) as out:
-        run = _run([sys.executable, "-m", "benchmarks.containers", "sst", str(n)], "SST round trip", cwd, stdout=out)
-        out.seek(0)
-        result = json.loads(out.read())
-    return [Row("SST write + read back (in-process)", n, result["seconds"], run.peak_rss, "<= 2 s",
-                result["seconds"] <= 2)]
 
 
 def render(rows: list[Row]) -> str:
@@ -161,6 +99,8 @@ def main(argv=None) -> int:
                                  max_seconds=20)],
             lambda: import_build_row(tmp),
             lambda: sst_row(tmp),
+            lambda: diff_rows.bench_rows(tmp, large=args.large, keys=tmp / "keys"),
+            lambda: junk_verify_rows(tmp),
         ]
         for n, step in enumerate(steps, 1):
             for row in step():

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .common import CTLBUILD, REPO, Row, _run
 
 
 def make_certificates(n: int) -> list[bytes]:
@@ -49,6 +53,28 @@ def sst_round_trip(n: int) -> dict:
     seconds = time.perf_counter() - began
     assert len(back.certificates) == n and write_sst(back) == data
     return {"entries": n, "seconds": seconds, "bytes": len(data)}
+
+
+def import_build_row(cwd: Path) -> list[Row]:
+    fixtures = REPO.parent / "shared" / "fixtures" / "microsoft"
+    cab = fixtures / "authrootstl-2018-06-19.cab"
+    if not cab.exists():
+        print("  (import + build row skipped: ../shared/fixtures is absent)", file=sys.stderr)
+        return []
+    script = (f'"{CTLBUILD}" import "{cab}" -o imported/authroot.toml --force --certs-from "{fixtures}/certs" '
+              f'&& "{CTLBUILD}" build imported/authroot.toml --keys keys -o out')
+    run = _run(["sh", "-c", script], "import + build", cwd)
+    return [Row("import + build (370 entries; stl, sst, cab)", 370, run.seconds, run.peak_rss, "<= 1.5 s",
+                run.seconds <= 1.5)]
+
+
+def sst_row(cwd: Path, n: int = 10_000) -> list[Row]:
+    with tempfile.TemporaryFile(dir=cwd) as out:
+        run = _run([sys.executable, "-m", "benchmarks.containers", "sst", str(n)], "SST round trip", cwd, stdout=out)
+        out.seek(0)
+        result = json.loads(out.read())
+    return [Row("SST write + read back (in-process)", n, result["seconds"], run.peak_rss, "<= 2 s",
+                result["seconds"] <= 2)]
 
 
 if __name__ == "__main__":

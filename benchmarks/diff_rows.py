@@ -31,7 +31,7 @@ def bench_rows(tmp: Path, large: int = 1_000_000, releases: int = 50, release_en
                keys: Path | None = None) -> list:
     """The two rows, as ``benchmarks.__main__.Row``. ``keys`` is a folder made by
     ``ctlbuild keys init`` (made in ``tmp`` when not given)."""
-    from .__main__ import CTLBUILD, Row, _env, _run  # the runner's own helpers: one way to run
+    from .common import CTLBUILD, Row, _env, _run
 
     work = tmp / "diff-bench"
     work.mkdir(exist_ok=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -17,20 +17,31 @@ class Run:
     stderr: str
 
 
-def measure(argv: list[str], *, stdout=subprocess.DEVNULL, env: dict | None = None, cwd=None) -> Run:
-    """Wall time from spawn to exit, and the child's own peak RSS.
+#: A small launcher between the runner and the command. Linux copies the exec'ing
+#: process's peak RSS into the child's ru_maxrss, so a child spawned straight from a
+#: runner holding 1M generated entries would be charged for the runner's memory. The
+#: launcher (a bare interpreter, ~10 MiB) forks and execs the command and reports the
+#: grandchild's own rusage.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_pid, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
-    ``os.wait4`` gives the rusage of exactly this child; RUSAGE_CHILDREN deltas
-    cannot, since ru_maxrss is a maximum over all children, not a sum.
-    """
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=cwd)
-    # Drain stderr on a pipe without using proc.wait(), so the rusage is ours to collect.
-    err = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
+
+def measure(argv: list[str], *, stdout=subprocess.DEVNULL, env: dict | None = None, cwd=None) -> Run:
+    """Wall time from spawn to exit, and the command's own peak RSS (see _LAUNCHER)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, rss.name, *argv], stdout=stdout,
+                              stderr=subprocess.PIPE, env=env, cwd=cwd)
+        seconds = time.perf_counter() - start
+        peak = int(rss.read() or 0)
     # Linux reports ru_maxrss in KiB, macOS in bytes.
     scale = 1 if sys.platform == "darwin" else 1024
-    return Run(seconds, usage.ru_maxrss * scale, proc.returncode, err.decode(errors="replace"))
+    return Run(seconds, peak * scale, proc.returncode, proc.stderr.decode(errors="replace"))

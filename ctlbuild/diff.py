@@ -31,8 +31,8 @@ from .encode import encode_ctl
 from .envelope import SignedCtl, parse_signed_ctl
 from .errors import FormatError
 from .model import Entry, Extension, TrustList
-from .oids import Attr, ContentType, CtlExt
-from .readers import Source, read_bytes, read_ctl, signer_summaries
+from .oids import Attr, CtlExt
+from .readers import Source, is_signed_data, read_bytes, read_ctl, signer_summaries
 from .timeutil import iso
 
 #: Entry attributes compared, in the order changes are reported.
@@ -161,7 +161,6 @@ class Side:
 
 # -- reading ------------------------------------------------------------------------------------
 
-_SIGNED_DATA = der.oid(ContentType.SIGNED_DATA)
 
 
 def read_side(path) -> Side:
@@ -175,7 +174,7 @@ def read_side(path) -> Side:
         if is_cab(data):
             member, data = ctl_member(data, path=path)
             kind, name = "cab", member.split(".")[0] or name
-        if kind == "cab" or _is_signed_data(data):
+        if kind == "cab" or is_signed_data(data):
             signed = parse_signed_ctl(data, path=path)
             header, count = decode_header(signed.ctl_der, name=name, path=path, base=signed.ctl_offset)
             return Side(Source(path, kind, header, signed, member=member), signed.ctl_der, False, count)
@@ -188,15 +187,6 @@ def read_side(path) -> Side:
                 return Side(Source(path, "ctl", header), data, False, count)
     source = read_ctl(path)
     return _decoded_side(source)
-
-
-def _is_signed_data(data: bytes) -> bool:
-    # The test readers.read_source makes: a SEQUENCE that opens with the SignedData OID.
-    try:
-        _t, start, _e = der.read_tlv(data, 0)
-    except der.DerError:
-        return False
-    return data[start:start + len(_SIGNED_DATA)] == _SIGNED_DATA
 
 
 def _decoded_side(source: Source) -> Side:

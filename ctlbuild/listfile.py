@@ -652,10 +652,10 @@ def _l10n(value, fields=frozenset({"friendly_name", "issuer", "note"})) -> tuple
     for lang, texts in value.items():
         if not isinstance(texts, dict):
             raise ValueError(f"{lang}: must be a table of {', '.join(sorted(fields))}")
-        for field, text in texts.items():
-            if field not in fields:
-                raise ValueError(f"{lang}.{field}: not translatable (only {', '.join(sorted(fields))})")
-            out.append((lang, field, _text(text)))
+        for name, text in texts.items():
+            if name not in fields:
+                raise ValueError(f"{lang}.{name}: not translatable (only {', '.join(sorted(fields))})")
+            out.append((lang, name, _text(text)))
     return tuple(out)
 
 

@@ -59,10 +59,7 @@ class Entry:
 
     def display(self, field: str, lang: str | None = None) -> str | None:
         """A display field (friendly_name, issuer, note) in ``lang`` when translated."""
-        for language, name, text in self.l10n:
-            if language == lang and name == field:
-                return text
-        return getattr(self, field)
+        return _translated(self, field, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +81,8 @@ class Advisory:
     l10n: tuple[tuple[str, str, str], ...] = ()
 
     def display(self, field: str, lang: str | None = None) -> str | None:
-        for language, name, text in self.l10n:
-            if language == lang and name == field:
-                return text
-        return getattr(self, field)
+        """A field (title, revision_note) in ``lang`` when translated."""
+        return _translated(self, field, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +117,13 @@ class TrustList:
             object.__setattr__(self, "sequence", derive_sequence(self.kind, self.this_update))
         if self.next_update is not None and self.next_update <= self.this_update:
             raise ValueError("next_update must be after this_update")
+
+
+def _translated(item, field: str, lang: str | None) -> str | None:
+    for language, name, text in item.l10n:
+        if language == lang and name == field:
+            return text
+    return getattr(item, field)
 
 
 def derive_sequence(kind: str, this_update: datetime) -> int:

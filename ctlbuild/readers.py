@@ -71,7 +71,7 @@ def read_source(path: Path, progress: Callable[[int], None] | None = None) -> So
         return replace(source, path=path, kind="cab", member=member)
     if is_sst(data):
         return _sst_source(path, read_sst(data, path=path), name, progress)
-    if _is_signed_data(data):
+    if is_signed_data(data):
         return _signed_source(path, data, name, progress)
     if data[:1] == b"\x30" and not _looks_like_certificate(data):
         return Source(path, "ctl", decode_ctl(data, name=name, path=path, progress=progress))
@@ -141,15 +141,16 @@ def _looks_like_certificate(data: bytes) -> bool:
 def _folder_certificates(folder: Path) -> list[bytes]:
     out = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        for der in load_certificates(read_bytes(path), path=path):
-            CertInfo.from_der(der, path=path)  # a non-certificate file is named, not skipped
-            out.append(der)
+        for cert_der in load_certificates(read_bytes(path), path=path):
+            CertInfo.from_der(cert_der, path=path)  # a non-certificate file is named, not skipped
+            out.append(cert_der)
     if not out:
         raise FormatError("folder holds no certificates", path=folder)
     return out
 
 
-def _is_signed_data(data: bytes) -> bool:
+def is_signed_data(data: bytes) -> bool:
+    """A SEQUENCE that opens with the SignedData OID: how a signed CTL is recognised."""
     try:
         _t, start, _e = der.read_tlv(data, 0)
     except der.DerError:

@@ -241,3 +241,39 @@ def test_signing_time_before_signer_validity(pki):
     report = pki.verify(pki.sign(when=NOW - timedelta(days=5)), at=NOW)
     assert "signing-time" in failed(report)
     assert "outside the signer certificate's validity" in message(report, "signing-time")
+
+
+# -- countersignatures (2006–2010 timestamps) ------------------------------------------------------
+
+def _countersigned(pki, tsa_key, tsa_cert, covered: bytes | None = None):
+    from asn1crypto import cms
+    attrs = h.signed_attrs(h.content_octets(pki.ctl))
+    outer = h.signer_info(pki.key, pki.signer, attrs)
+    signature = outer["signature"].native
+    ts_attrs = h.signed_attrs(covered if covered is not None else signature, content_type=ContentType.DATA)
+    counter = h.signer_info(tsa_key, tsa_cert, ts_attrs)
+    outer["unsigned_attrs"] = cms.CMSAttributes([{"type": "counter_signature", "values": [counter]}])
+    return h.assemble(pki.ctl, [outer], [h.der(pki.signer), h.der(tsa_cert)])
+
+
+@pytest.fixture(scope="module")
+def tsa(pki):
+    key = h.rsa_key()
+    root = h.make_cert("Timestamp Root", h.name("Timestamp Root"), key.public_key(), key, ca=True)
+    return key, h.make_cert("Timestamp Root", root.subject, key.public_key(), key, serial=3,
+                            ekus=["1.3.6.1.5.5.7.3.8"])
+
+
+def test_countersignature_verifies_and_its_chain_is_only_reported(pki, tsa):
+    report = pki.verify(_countersigned(pki, *tsa))
+    assert report.ok, [f.message for f in report.findings if f.status == FAIL]
+    labels = {f.signature for f in report.findings}
+    assert "signature 1, countersignature 1" in labels
+    assert any(f.check == "chain" and f.status == "warn" and f.signature.endswith("countersignature 1")
+               for f in report.findings)
+
+
+def test_countersignature_over_something_else_fails(pki, tsa):
+    report = pki.verify(_countersigned(pki, *tsa, covered=b"not the outer signature"))
+    assert failed(report) == {"digest"}
+    assert {f.signature for f in report.findings if f.status == FAIL} == {"signature 1, countersignature 1"}
