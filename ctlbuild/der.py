@@ -69,11 +69,6 @@ def integer(value: int) -> bytes:
     return tlv(INTEGER, value.to_bytes(max(n, 1), "big", signed=True))
 
 
-def integer_from_bytes(unsigned: bytes) -> bytes:
-    """An INTEGER whose magnitude is given big-endian (sequence numbers are blobs)."""
-    return integer(int.from_bytes(unsigned, "big"))
-
-
 @lru_cache(maxsize=4096)
 def oid(dotted: str) -> bytes:
     arcs = [int(a) for a in dotted.split(".")]
