@@ -447,11 +447,11 @@ def find_private_key(session, uri: Pkcs11Uri, where: str):
         if len(keys) == 1:
             return keys[0]
         if not keys:
-            present = [k.label for k in session.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY})]
+            present = sorted(k.label for k in session.get_objects({pkcs11.Attribute.CLASS: pkcs11.ObjectClass.PRIVATE_KEY}))
             have = ", ".join(repr(label) for label in present[:10]) or "none"
             raise SignerKeyError(f"{uri}: no such private key on {where} (private keys: {have}); "
                                  "check object= and id=")
-        ids = ", ".join(k.id.hex() or "(none)" for k in keys)
+        ids = ", ".join(sorted(k.id.hex() or "(none)" for k in keys))  # tokens list in no set order
         raise SignerKeyError(f"{uri}: {len(keys)} private keys on {where} match (ids {ids}); "
                              "add object= or id= to choose one")
     except pkcs11.PKCS11Error as exc:
