@@ -75,6 +75,7 @@ def test_cab_is_reproducible_from_this_update(built, tmp_path, dev_keys):
 
 
 def test_outputs_are_chosen_by_the_list(tmp_path, dev_keys):
+    fixture("certs")  # the list names a fixture certificate
     listed = tmp_path / "only.toml"
     listed.write_text(TRUSTED.replace('name = "roots"', 'name = "only"\noutputs = ["stl"]'))
     result = run("build", listed, "-o", tmp_path / "out", "--keys", dev_keys.signer_key.parent,
@@ -104,8 +105,8 @@ def _cab_with(members):
     (lambda: fixture("rootsupd-roots.sst").read_bytes()[:1000], "offset"),
     (lambda: fixture("rootsupd-roots.sst").read_bytes()[:8] + struct.pack("<III", 3, 1, 0xFFFFFFF0) + b"x" * 80,
      "offset 8"),
-    (lambda: (MICROSOFT / "certs" / "CDD4EEAE6000AC7F40C3802C171E30148030C072.crt").read_bytes()
-     + b"garbage here\n" + (MICROSOFT / "certs" / "3B1EFD3A66EA28B16697394703A72CA340A05BD5.crt").read_bytes(),
+    (lambda: fixture("certs/CDD4EEAE6000AC7F40C3802C171E30148030C072.crt").read_bytes()
+     + b"garbage here\n" + fixture("certs/3B1EFD3A66EA28B16697394703A72CA340A05BD5.crt").read_bytes(),
      "unexpected text between PEM blocks"),
 ])
 def test_bad_containers_are_one_line_and_write_nothing(tmp_path, make, message):
@@ -122,7 +123,7 @@ def test_bad_containers_are_one_line_and_write_nothing(tmp_path, make, message):
 def test_folder_with_a_non_certificate(tmp_path):
     folder = tmp_path / "roots"
     folder.mkdir()
-    (folder / "a.crt").write_bytes((MICROSOFT / "certs" / "CDD4EEAE6000AC7F40C3802C171E30148030C072.crt").read_bytes())
+    (folder / "a.crt").write_bytes(fixture("certs/CDD4EEAE6000AC7F40C3802C171E30148030C072.crt").read_bytes())
     (folder / "notes.txt").write_text("just notes")
     result = run("import", folder, "-o", tmp_path / "l.toml", "--this-update", "2024-01-01")
     assert result.exit_code == 2 and "notes.txt" in result.stderr

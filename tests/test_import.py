@@ -99,9 +99,8 @@ def test_sst_import_and_rewrite_keeps_every_certificate_and_property(tmp_path, s
 
 def test_pem_bundle_import(tmp_path):
     bundle = tmp_path / "bundle.pem"
-    bundle.write_bytes(b"# two roots\n" + (MICROSOFT / "certs" / "CDD4EEAE6000AC7F40C3802C171E30148030C072.crt")
-                       .read_bytes() + b"\n" + (MICROSOFT / "certs" / "3B1EFD3A66EA28B16697394703A72CA340A05BD5.crt")
-                       .read_bytes())
+    bundle.write_bytes(b"# two roots\n" + fixture("certs/CDD4EEAE6000AC7F40C3802C171E30148030C072.crt").read_bytes()
+                       + b"\n" + fixture("certs/3B1EFD3A66EA28B16697394703A72CA340A05BD5.crt").read_bytes())
     result = run("import", bundle, "-o", tmp_path / "l.toml", "--this-update", "2024-01-01", "--kind", "disallowed")
     assert result.exit_code == 0, result.output
     assert "2 entries, 2 certificates written" in result.stdout
