@@ -25,6 +25,10 @@ demo: $(STAMP)
 	    || { cat out/$$name.verify.txt; exit 1; }; \
 	done
 	$(BIN)/ctlbuild show out/diginotar-kb2616676.stl
+	@# diff exits 1 when the releases differ, as diff(1) does: that is the expected answer here
+	$(BIN)/ctlbuild diff out/diginotar-kb2607712.stl out/diginotar-kb2616676.stl; test $$? -eq 1
+	$(BIN)/ctlbuild changelog examples/diginotar-kb2616676.toml --lang zh-CN --format html -o out/diginotar.zh-CN.html
+	@echo "changelogs: out/diginotar-kb2616676.changelog.md, out/diginotar.zh-CN.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -100,6 +100,9 @@ def signed_bytes(path: Path) -> bytes:
         if len(ctls) != 1:
             raise FormatError(f"serialized store holds {len(ctls)} CTLs; verify needs exactly one", path=path)
         return ctls[0].der
+    if not is_signed_data(data):
+        # Not even shaped like a signed CTL: bad input (exit 2), not a failed verification.
+        raise FormatError("not a signed CTL, nor a cabinet or store holding one", path=path, offset=0)
     return data
 
 

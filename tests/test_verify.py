@@ -128,3 +128,25 @@ def test_chain_outside_validity_at_signing_time(stl, root_der):
 def test_garbage_is_a_structure_failure(root_der):
     report = verify_ctl(b"\x30\x03\x02\x01\x01", [root_der], NOW)
     assert failed(report) == {"structure"}
+
+
+def test_microsoft_file_with_an_entry_appended_fails_every_signature():
+    from dataclasses import replace
+
+    from ctlbuild.decode import decode_ctl
+    from ctlbuild.model import Entry
+    from tests.hostile import replace_ctl
+    data = stl_path("authroot-2018-06-19.stl").read_bytes()
+    tl = decode_ctl(parse_signed_ctl(data).ctl_der)
+    grown = encode_ctl(replace(tl, entries=[*tl.entries, Entry(identifier=b"\x42" * 20, friendly_name="Evil")]))
+    report = verify_ctl(replace_ctl(data, grown), ms_anchors(), REAL_NOW, allow_sha1=True)
+    digest_failures = {f.signature for f in report.findings if f.check == "digest" and f.status == FAIL}
+    assert digest_failures == {"signature 1", "signature 1, nested 1"}  # both spans catch it
+
+
+def test_verify_of_something_that_is_not_a_ctl_is_bad_input(tmp_path, root_der):
+    from click.testing import CliRunner
+
+    from ctlbuild._cli import main
+    result = CliRunner().invoke(main, ["verify", "README.md", "--anchor", str(anchor_paths()[0])])
+    assert result.exit_code == 2 and "not a signed CTL" in result.stderr
