@@ -33,6 +33,7 @@ from .containers import import_build_row, sst_row
 from .hostile_rows import junk_verify_rows
 from .inputs import write_entry_tables, write_thumbprint_list
 
+
 def encoding_rows(list_path: Path, cwd: Path) -> list[Row]:
     """Both encoders in one child process (``benchmarks.encoding``), so that the
     comparison shares one heap and its peak RSS is not the runner's."""

@@ -39,7 +39,13 @@ def make_certificates(n: int) -> list[bytes]:
 def sst_round_trip(n: int) -> dict:
     from ctlbuild.certinfo import CertInfo
     from ctlbuild.model import Entry
-    from ctlbuild.sst import SerializedStore, SstContext, properties_for_entry, read_sst, write_sst
+    from ctlbuild.sst import (
+        SerializedStore,
+        SstContext,
+        properties_for_entry,
+        read_sst,
+        write_sst,
+    )
 
     certs = make_certificates(n)
     began = time.perf_counter()

@@ -18,8 +18,8 @@ from .envelope import parse_signed_ctl  # noqa: E402
 from .errors import CtlbuildError, FormatError, ListError, SignerKeyError, SigningError  # noqa: E402
 from .importer import import_source  # noqa: E402
 from .listfile import load_list  # noqa: E402
-from .readers import read_source  # noqa: E402
 from .model import Entry, TrustList  # noqa: E402
+from .readers import read_source  # noqa: E402
 from .signing import FileSigner, Signer, sign_ctl  # noqa: E402
 from .verify import verify_ctl  # noqa: E402
 

@@ -45,6 +45,7 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
     """Every output the list asks for (``outputs``: stl, sst, cab), signed by ``signer``."""
     tl = loaded.trust_list
     _check_signer_validity(signer, signing_time)
+    _check_next_update(tl, signing_time)
     warnings = []
     if digest == "sha1":
         warnings.append(f"{tl.name}: signing with SHA-1 as asked; SHA-1 is broken for signatures")
@@ -93,7 +94,9 @@ def store_for(tl: TrustList, stl: bytes | None = None) -> SerializedStore:
 def _record(loaded: LoadedList, files: dict[str, bytes], signing_time: datetime | None) -> dict:
     tl = loaded.trust_list
     return {
-        "list": str(loaded.path),
+        # The file's name, not the path typed: the manifest must not depend on where the
+        # build ran from (its SHA-256 identifies the list).
+        "list": loaded.path.name,
         "list_sha256": loaded.sha256,
         "entries": len(tl.entries),
         "ctl_only_entries": sum(e.cert is None for e in tl.entries),
@@ -101,6 +104,13 @@ def _record(loaded: LoadedList, files: dict[str, bytes], signing_time: datetime 
         "signing_time": iso(signing_time) if signing_time else None,
         "outputs": {name: file_record(data) for name, data in files.items()},
     }
+
+
+def _check_next_update(tl: TrustList, when: datetime) -> None:
+    """A list signed after its own nextUpdate is stale on arrival; verify would refuse it."""
+    if tl.next_update is not None and when > tl.next_update:
+        raise SigningError(f"{tl.name}: signing time {iso(when)} is after the list's next_update "
+                           f"{iso(tl.next_update)}; move next_update (or validity) or the signing time")
 
 
 def _check_signer_validity(signer: Signer, when: datetime) -> None:

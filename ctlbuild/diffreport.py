@@ -22,6 +22,7 @@ from .diff import AttrChange, CtlDiff, EntryChange, ExtensionChange, FieldChange
 from .i18n import Messages, messages
 from .model import Entry, TrustList
 from .oids import HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg
+from .render import printable
 from .templating import render_template
 from .thumbprint import format_hex
 from .timeutil import iso
@@ -282,8 +283,9 @@ def render_text(view: dict, paint: Paint | None = None) -> str:
     for s in view["sections"]:
         lines += ["", p(t("diff.section_count", heading=s["heading"], n=s["count"]), "heading")]
         for item in s["changes"]:
-            lines.append(p(f"  {item['sign']} {item['text']}", item["kind"]))
-            lines.extend(f"      {detail}" for detail in item["details"])
+            # Names come from the files compared: escape control characters (no forged lines).
+            lines.append(p(f"  {item['sign']} {printable(item['text'])}", item["kind"]))
+            lines.extend(f"      {printable(detail)}" for detail in item["details"])
     if view["notes"]:
         lines.append("")
         lines.extend(p(n, "note") for n in view["notes"])

@@ -15,9 +15,11 @@ from functools import cached_property
 
 from asn1crypto import cms, core, x509
 
-from . import asn1  # noqa: F401  registers the CTL content type and Microsoft attributes
-from . import der
-from .der import DerError, SEQUENCE
+from . import (
+    asn1,  # noqa: F401  registers the CTL content type and Microsoft attributes
+    der,
+)
+from .der import SEQUENCE, DerError
 from .errors import FormatError
 from .oids import ContentType
 

@@ -19,12 +19,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from .certinfo import CertInfo, load_certificates
 from ._gc import paused as gc_paused
+from .certinfo import CertInfo, load_certificates
 from .errors import FormatError, ListError
-from .model import (IDENTIFIER_SIZES, KINDS, SUBJECT_ALGORITHMS, Advisory, Entry, Extension, Opus,
-                    TrustList)
-from .oids import HashAlg, USAGE_NAMES, eku_oid, is_oid
+from .model import (
+    IDENTIFIER_SIZES,
+    KINDS,
+    SUBJECT_ALGORITHMS,
+    Advisory,
+    Entry,
+    Extension,
+    Opus,
+    TrustList,
+)
+from .oids import USAGE_NAMES, HashAlg, eku_oid, is_oid
 from .thumbprint import parse_hex
 from .timeutil import Filetime, parse_duration
 
@@ -183,6 +191,8 @@ class _ListReader:
             self.fail("name must be letters, digits, '.', '_' or '-' (it names the output files)", None, "name")
         algorithm = SUBJECT_ALGORITHMS[self.choice(d, "subject_algorithm", tuple(SUBJECT_ALGORITHMS), "sha1")]
         this_update = self.when(d, "this_update")
+        if this_update.year < 1601:
+            self.fail("is before 1601, where FILETIME (and so the sequence number) begins", None, "this_update")
         next_update = self.next_update(d, this_update)
         self.kind, self.algorithm = kind, algorithm
         self.cert_properties = self.boolean(d, "cert_properties", kind == "trusted")
@@ -199,7 +209,7 @@ class _ListReader:
         except ValueError as exc:
             self.fail(str(exc), None)
         return LoadedList(tl, self.path, digest, self.signer(d.get("signer")),
-                          outputs=self.outputs(d),
+                          outputs=self.outputs(d, this_update),
                           previous=tuple(self.base / p for p in self.string_list(d, "previous", None) or ()),
                           options={"sst_include_ctl": self.boolean(d, "sst_include_ctl", False)})
 
@@ -250,6 +260,8 @@ class _ListReader:
                 return this_update + parse_duration(self.string(d, "validity"))
             except ValueError as exc:
                 self.fail(str(exc), None, "validity")
+            except OverflowError:
+                self.fail("runs past the year 9999", None, "validity")
         if "next_update" not in d:
             return None
         value = self.when(d, "next_update")
@@ -257,14 +269,15 @@ class _ListReader:
             self.fail("must be after this_update", None, "next_update")
         return value
 
-    def outputs(self, d) -> tuple[str, ...]:
+    def outputs(self, d, this_update) -> tuple[str, ...]:
         names = self.string_list(d, "outputs", None)
-        if names is None:
-            return OUTPUTS
-        unknown = [n for n in names if n not in OUTPUTS]
-        if unknown or not names:
+        if names is not None and (not names or any(n not in OUTPUTS for n in names)):
             self.fail(f"must list some of {', '.join(OUTPUTS)}", None, "outputs")
-        return tuple(n for n in OUTPUTS if n in names)
+        chosen = OUTPUTS if names is None else tuple(n for n in OUTPUTS if n in names)
+        if "cab" in chosen and not 1980 <= this_update.year <= 2107:
+            self.fail("a cabinet's DOS date holds the years 1980 to 2107; set outputs without \"cab\"",
+                      None, "this_update")
+        return chosen
 
     def list_identifier(self, d) -> bytes | None:
         if "identifier" in d and "identifier_hex" in d:
@@ -293,7 +306,10 @@ class _ListReader:
 
     def extensions(self, d):
         out = []
-        for i, ext in enumerate(d.get("extensions", [])):
+        extensions = d.get("extensions", [])
+        if not isinstance(extensions, list) or not all(isinstance(x, dict) for x in extensions):
+            self.fail("must be an array of tables ([[extensions]])", None, "extensions")
+        for i, ext in enumerate(extensions):
             self.check_keys(ext, EXTENSION_KEYS, "extensions", i)
             oid = self.string(ext, "oid", "extensions", i)
             if not oid or not is_oid(oid):
@@ -302,11 +318,16 @@ class _ListReader:
                 value = base64.b64decode(self.string(ext, "value_base64", "extensions", i) or "", validate=True)
             except ValueError:
                 self.fail("value_base64 is not base64", "extensions", "value_base64", i)
-            out.append(Extension(oid, value, bool(ext.get("critical", False))))
+            out.append(Extension(oid, value, self.boolean(ext, "critical", False, "extensions")))
         return tuple(out)
 
+    def table(self, t, name: str):
+        if t is not None and not isinstance(t, dict):
+            self.fail(f"must be a table ([{name}]), not {_type(t)}", None, name)
+        return t
+
     def advisory(self, t):
-        if t is None:
+        if self.table(t, "advisory") is None:
             return None
         self.check_keys(t, ADVISORY_KEYS, "advisory")
         when = t.get("date")
@@ -320,13 +341,13 @@ class _ListReader:
                         revision_note=self.string(t, "revision_note", "advisory"), l10n=l10n)
 
     def opus(self, t):
-        if t is None:
+        if self.table(t, "opus") is None:
             return None
         self.check_keys(t, OPUS_KEYS, "opus")
         return Opus(self.string(t, "program_name", "opus"), self.string(t, "url", "opus"))
 
     def signer(self, t):
-        if t is None:
+        if self.table(t, "signer") is None:
             return None
         self.check_keys(t, SIGNER_KEYS, "signer")
         key = self.string(t, "key", "signer")
@@ -346,8 +367,7 @@ class _ListReader:
 
     # -- entries ----------------------------------------------------------------------------
     def defaults(self, t) -> dict:
-        if not isinstance(t, dict):
-            self.fail("must be a table", None, "defaults")
+        self.table(t, "defaults")
         self.check_keys(t, ATTRIBUTE_KEYS, "defaults")
         return self.attributes(t, "defaults", 0, None)
 
@@ -376,6 +396,11 @@ class _ListReader:
         sources = [k for k in ("cert", "certs", "thumbprints") if k in t]
         if len(sources) > 1:
             self.fail(f"give one of cert, certs, thumbprints, not {' and '.join(sources)}", "entry", sources[1], index)
+        many = next((k for k in ("certs", "thumbprints") if k in t), None)
+        stray = next((k for k in sorted(SOURCE_KEYS - {"cert", "certs", "thumbprints"}) if k in t), None)
+        if many and stray:
+            self.fail(f"{stray} names one certificate; it cannot go with {many}, which names many "
+                      "(give it its own [[entry]])", "entry", stray, index)
         attrs = {**defaults, **self.attributes(t, "entry", index, t)}
         if "certs" in t:
             return [self.from_cert(t, index, attrs, der, p) for p, der in self.cert_dir(t, index)]
@@ -482,7 +507,7 @@ class _ListReader:
         rel = self.string(t, "thumbprints", "entry", index)
         path = self.base / rel
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad writes a BOM
         except (OSError, UnicodeDecodeError) as exc:
             self.fail(f"cannot read {rel} ({getattr(exc, 'strerror', None) or exc})", "entry", "thumbprints", index)
         size = IDENTIFIER_SIZES[self.algorithm]
@@ -517,25 +542,33 @@ class _LineError(ValueError):
 
 
 def _thumbprint_lines(lines, size):
-    """(identifier, friendly name or None) per non-comment line.
-    A line is a thumbprint (plain hex, spaced pairs or colons) then an optional name."""
+    """(identifier, friendly name or None) per non-comment line. A line is a thumbprint
+    (plain hex, spaced pairs or colons), then optionally a name (after a tab, or a space),
+    then optionally a ``#`` comment."""
     seen: dict[bytes, int] = {}
     width = 2 * size
     for number, line in enumerate(lines, 1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
-        head, _, rest = text.partition(" ")
-        if len(head) == width:
+        if " #" in text or "\t#" in text:
+            text = re.split(r"\s#", text, maxsplit=1)[0].rstrip()
+        if "\t" in text:  # a tab ends the thumbprint, whatever its spelling
+            head, _, rest = text.partition("\t")
             try:
-                ident = bytes.fromhex(head)
-            except ValueError:
-                raise _LineError(f"{head!r} is not a hexadecimal thumbprint", number) from None
-            name = rest.strip() or None
+                ident, name = parse_hex(head.strip(), size), rest.strip() or None
+            except ValueError as exc:
+                raise _LineError(str(exc), number) from None
         else:
-            ident, name = _split_spaced(text, size, number)
-        if name and " #" in name:
-            name = name.split(" #", 1)[0].strip() or None
+            head, _, rest = text.partition(" ")
+            if len(head) == width:
+                try:
+                    ident = bytes.fromhex(head)
+                except ValueError:
+                    raise _LineError(f"{head!r} is not a hexadecimal thumbprint", number) from None
+                name = rest.strip() or None
+            else:
+                ident, name = _split_spaced(text, size, number)
         if ident in seen:
             raise _LineError(f"duplicate thumbprint {ident.hex()} (first on line {seen[ident]})", number)
         seen[ident] = number
@@ -543,17 +576,23 @@ def _thumbprint_lines(lines, size):
 
 
 def _split_spaced(text, size, number):
+    """Spaced or colon-separated pairs, then an optional name. A name that could be read
+    as one more pair, or pairs whose letters change case, make the line ambiguous — a
+    wrong thumbprint would distrust the wrong certificate — so they are refused."""
     tokens = text.replace(":", " ").split()
-    hexdigits = ""
-    for i, token in enumerate(tokens):
-        if len(hexdigits) == 2 * size:
-            return bytes.fromhex(hexdigits), " ".join(tokens[i:]) or None
-        if not re.fullmatch(r"[0-9A-Fa-f]+", token):
+    pairs = []
+    for token in tokens:
+        if len(pairs) == size or not re.fullmatch(r"[0-9A-Fa-f]{2}", token):
             break
-        hexdigits += token
-    if len(hexdigits) == 2 * size:
-        return bytes.fromhex(hexdigits), None
-    raise _LineError(f"expected a {size}-byte thumbprint at the start of the line, found {text[:60]!r}", number)
+        pairs.append(token)
+    rest = tokens[len(pairs):]
+    if len(pairs) != size:
+        raise _LineError(f"expected a {size}-byte thumbprint at the start of the line, found {text[:60]!r}", number)
+    letters = "".join(pairs).translate(str.maketrans("", "", "0123456789"))
+    if rest and re.fullmatch(r"[0-9A-Fa-f]{2}", rest[0]) or letters not in (letters.lower(), letters.upper()):
+        raise _LineError(f"ambiguous thumbprint {text[:60]!r}: pairs of mixed case or more than {size}; "
+                         "write it as plain hex, or put the name after a tab", number)
+    return bytes.fromhex("".join(pairs)), " ".join(rest) or None
 
 
 # -- value conversions (shared by entries and [defaults]) ---------------------------------
@@ -584,6 +623,8 @@ def _filetime(value) -> Filetime:
         return Filetime(None)
     if not isinstance(value, (str, date)):
         return Filetime.from_datetime(to_datetime(value))  # raises, naming the type
+    if to_datetime(value).year < 1601:
+        raise ValueError(f"{value} is before 1601, where FILETIME begins")
     # 100k [[entry]] tables tend to share a handful of dates: convert each once.
     found = _FILETIMES.get(value)
     if found is None:

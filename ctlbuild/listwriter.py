@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import fields
 from datetime import datetime, timezone
 
 from .model import DEFAULT_USAGES, Entry, TrustList, derive_sequence
-from .oids import HashAlg, USAGE_NAMES, eku_name
+from .oids import USAGE_NAMES, HashAlg, eku_name
 from .timeutil import Filetime, iso
 
 _ALGORITHM_FIELDS = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash"}
@@ -69,15 +70,32 @@ def _header(tl: TrustList, warnings: list[str]) -> list[str]:
     # Imported entries state each hash attribute they carry; nothing is added on rebuild.
     lines.append("cert_properties = false")
     if tl.advisory:
-        lines += ["", "[advisory]"] + [f"{k} = {toml_string(v)}" for k, v in vars(tl.advisory).items() if v]
+        lines += ["", "[advisory]"] + _table(tl.advisory)
     if tl.opus:
-        lines += ["", "[opus]"] + [f"{k} = {toml_string(v)}" for k, v in vars(tl.opus).items() if v is not None]
+        lines += ["", "[opus]"] + _table(tl.opus)
     for ext in tl.extensions:
         warnings.append(f"CTL extension {ext.oid} kept verbatim (base64)")
         lines += ["", "[[extensions]]", f"oid = {toml_string(ext.oid)}",
                   f"value_base64 = {toml_string(base64.b64encode(ext.value).decode())}"]
         if ext.critical:
             lines.append("critical = true")
+    return lines
+
+
+def _table(item) -> list[str]:
+    """The fields of a slotted dataclass (Advisory, Opus) as TOML key/value lines."""
+    lines = []
+    for f in fields(item):
+        value = getattr(item, f.name)
+        if f.name == "l10n":
+            if value:
+                langs = {}
+                for lang, name, text in value:
+                    langs.setdefault(lang, []).append(f"{name} = {toml_string(text)}")
+                inner = ", ".join(f"{toml_string(lang)} = {{ {', '.join(items)} }}" for lang, items in langs.items())
+                lines.append(f"l10n = {{ {inner} }}")
+        elif value is not None:
+            lines.append(f"{f.name} = {toml_string(value)}")
     return lines
 
 
@@ -118,7 +136,7 @@ def _entry(e: Entry, algorithm: str, cert_path: str | None, warnings: list[str])
         value: Filetime | None = getattr(e, name)
         if value is None:
             continue
-        if value.ticks is not None and value.ticks % 10:
+        if value.ticks is not None and (value.ticks % 10 or not value.representable):
             raw.append((_prop_oid(name), value.to_bytes()))  # finer than a microsecond: keep bytes
         else:
             lines.append(f"{name} = {toml_string('') if value.ticks is None else _when(value.datetime)}")

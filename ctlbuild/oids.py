@@ -135,7 +135,11 @@ _OID_RE = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 
 
 def is_oid(text: str) -> bool:
-    return bool(_OID_RE.match(text))
+    """A dotted OID that DER can encode: arcs 0 and 1 have at most 40 children (X.660)."""
+    if not isinstance(text, str) or not _OID_RE.match(text):
+        return False
+    first, second = text.split(".")[:2]
+    return first == "2" or int(second) < 40
 
 
 def eku_oid(name_or_oid: str) -> str:

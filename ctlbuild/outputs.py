@@ -98,7 +98,10 @@ class OutputDir:
         self._unlock()
 
     def _lock(self) -> None:
-        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from None
         deadline = time.monotonic() + self.wait_seconds
         while True:
             try:

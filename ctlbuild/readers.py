@@ -18,8 +18,8 @@ from .cab import ctl_member, is_cab
 from .certinfo import CertInfo, load_certificates
 from .decode import decode_ctl
 from .envelope import SignedCtl, parse_signed_ctl
-from .listfile import LoadedList, load_list
 from .errors import FormatError
+from .listfile import LoadedList, load_list
 from .model import TrustList
 from .oids import ContentType, HashAlg
 from .sst import SerializedStore, is_sst, read_sst

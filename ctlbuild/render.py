@@ -145,11 +145,19 @@ def _text_lines(data: dict) -> Iterator[str]:
     yield ""
     rows = [("#", "Certificate", "Issuer", "Thumbprint", "Attributes")]
     for i, e in enumerate(data["entries"], 1):
-        rows.append((str(i), e["friendly_name"] or "", e["issuer"] or "", e["sha1"] or e["identifier"],
-                     _attribute_summary(e)))
+        rows.append((str(i), printable(e["friendly_name"] or ""), printable(e["issuer"] or ""),
+                     e["sha1"] or e["identifier"], printable(_attribute_summary(e))))
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     for r in rows:
         yield "  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4]
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {0x7F: "\\x7f"}
+
+
+def printable(text: str) -> str:
+    """Control characters escaped: a name in a hostile CTL must not forge lines of output."""
+    return text.translate(_CONTROL)
 
 
 def _named(item: dict) -> str:
@@ -212,10 +220,11 @@ def render_certificates_text(data: dict) -> str:
         h = data["ctl"]
         lines.append(f"CTL:               {h['entry_count']} entries, this update {h['this_update']}")
     for i, c in enumerate(data["certificates"], 1):
-        lines += ["", f"[{i}] {c['subject']}", f"    issuer:  {c['issuer']}", f"    sha1:    {c['sha1']}",
+        lines += ["", f"[{i}] {printable(c['subject'])}", f"    issuer:  {printable(c['issuer'])}",
+                  f"    sha1:    {c['sha1']}",
                   f"    valid:   {c['not_before']} .. {c['not_after']}"]
         for p in c.get("properties", []):
-            lines.append(f"    {p['name']} ({p['id']}): {_property_text(p)}")
+            lines.append(f"    {p['name']} ({p['id']}): {printable(_property_text(p))}")
     return "\n".join(lines) + "\n"
 
 

@@ -19,8 +19,10 @@ from asn1crypto import algos, cms, core, x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from . import asn1  # noqa: F401  registers the CTL content type and SpcSpOpusInfo
-from . import der
+from . import (
+    asn1,  # noqa: F401  registers the CTL content type and SpcSpOpusInfo
+    der,
+)
 from .der import SEQUENCE
 from .errors import SigningError
 from .model import Opus
@@ -65,8 +67,10 @@ class Signer(ABC):
                 "salt_length": size,
             })
             return {"algorithm": SigAlg.RSA_PSS, "parameters": params}
-        return {"algorithm": {"sha256": SigAlg.ECDSA_SHA256, "sha384": SigAlg.ECDSA_SHA384,
-                              "sha512": SigAlg.ECDSA_SHA512}[digest]}
+        oids = {"sha256": SigAlg.ECDSA_SHA256, "sha384": SigAlg.ECDSA_SHA384, "sha512": SigAlg.ECDSA_SHA512}
+        if digest not in oids:
+            raise SigningError(f"ECDSA with {digest.upper()} is not offered: use sha256, sha384 or sha512")
+        return {"algorithm": oids[digest]}
 
 
 class FileSigner(Signer):

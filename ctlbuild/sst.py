@@ -291,7 +291,7 @@ def _reading(prop_id: int, value: bytes):
     if prop_id in _FILETIME_PROPS:
         try:
             return Filetime.from_bytes(value).iso() or "no date"
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
     if prop_id == Prop.DESCRIPTION:
         prop_id = Prop.FRIENDLY_NAME  # same UTF-16LE + NUL form

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 EPOCH_1601 = datetime(1601, 1, 1, tzinfo=timezone.utc)
 TICKS_PER_SECOND = 10_000_000
+_MAX_TICKS = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc) - EPOCH_1601) // timedelta(microseconds=1) * 10
 
 
 def to_ticks(when: datetime) -> int:
@@ -47,10 +48,19 @@ class Filetime:
 
     @property
     def datetime(self) -> datetime | None:
+        """None when empty; OverflowError past the year 9999 (see ``representable``)."""
         return None if self.ticks is None else from_ticks(self.ticks)
 
+    @property
+    def representable(self) -> bool:
+        """Whether a datetime can hold it (any u64 can arrive in a hostile file)."""
+        return self.ticks is None or self.ticks < _MAX_TICKS
+
     def iso(self) -> str:
-        """ISO 8601 (a date alone at midnight, as Microsoft's values all are); '' when empty."""
+        """ISO 8601 (a date alone at midnight, as Microsoft's values all are); '' when empty;
+        the raw tick count for a value past the year 9999."""
+        if not self.representable:
+            return f"FILETIME {self.ticks:#x} (beyond the year 9999)"
         when = self.datetime
         if when is None:
             return ""

@@ -21,8 +21,8 @@ from asn1crypto import cms
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from .decode import decode_header
 from .envelope import SignedCtl, parse_signed_ctl
@@ -268,10 +268,17 @@ def _verify_raw(public_key, algorithm, digest, signature, data):
     hash_ = _CRYPTO_HASH[digest]()
     if isinstance(public_key, rsa.RSAPublicKey):
         if oid == SigAlg.RSA_PSS:
+            # The PSS hashes must be the digest algorithm the policy already judged: otherwise
+            # MD5 or SHA-1 could hide in the parameters behind a SHA-256 digestAlgorithm.
             params = algorithm["parameters"]
-            pss_hash = _CRYPTO_HASH[params["hash_algorithm"]["algorithm"].native]()
-            pad = padding.PSS(mgf=padding.MGF1(pss_hash), salt_length=params["salt_length"].native)
-            return public_key.verify(signature, data, pad, pss_hash)
+            pss_hash = params["hash_algorithm"]["algorithm"].native
+            mgf = params["mask_gen_algorithm"]
+            mgf_hash = mgf["parameters"]["algorithm"].native if mgf["algorithm"].native == "mgf1" else None
+            if pss_hash != digest or mgf_hash != digest:
+                raise ValueError(f"RSA-PSS parameters use {pss_hash} (MGF1 {mgf_hash}) but the digest "
+                                 f"algorithm is {digest}: refused")
+            pad = padding.PSS(mgf=padding.MGF1(hash_), salt_length=params["salt_length"].native)
+            return public_key.verify(signature, data, pad, hash_)
         if oid in (SigAlg.RSA, SigAlg.SHA1_RSA, SigAlg.SHA256_RSA, SigAlg.SHA384_RSA, SigAlg.SHA512_RSA,
                    SigAlg.MD5_RSA):
             return public_key.verify(signature, data, padding.PKCS1v15(), hash_)

@@ -11,7 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from ctlbuild._cli import main
-from ctlbuild.changelog import changelog_data, changelog_for, read_versions, release_changelog, render_changelog
+from ctlbuild.changelog import (
+    changelog_data,
+    changelog_for,
+    read_versions,
+    release_changelog,
+    render_changelog,
+)
 from ctlbuild.errors import ListError
 from ctlbuild.listfile import load_list
 from ctlbuild.model import Advisory, Entry, TrustList

@@ -1,5 +1,6 @@
 from asn1crypto.core import Integer, ObjectIdentifier, OctetString
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ctlbuild import der
 

@@ -15,7 +15,13 @@ from ctlbuild import der
 from ctlbuild._cli import main
 from ctlbuild.ctlogs import log_ids
 from ctlbuild.diff import diff_files, diff_lists
-from ctlbuild.diffreport import SCHEMA_PATH, change_lines, diff_data, diff_view, render_diff
+from ctlbuild.diffreport import (
+    SCHEMA_PATH,
+    change_lines,
+    diff_data,
+    diff_view,
+    render_diff,
+)
 from ctlbuild.encode import encode_ctl
 from ctlbuild.i18n import messages
 from ctlbuild.model import Entry, Extension, TrustList

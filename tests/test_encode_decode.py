@@ -38,6 +38,7 @@ def native_ctl(tl: TrustList) -> CertificateTrustList:
     """The same list built from asn1crypto native values: the declaration of record."""
     from asn1crypto import x509
     from asn1crypto.core import Null
+
     from ctlbuild.asn1.ctl import SubjectAttribute
     from ctlbuild.encode import entry_attributes
 

@@ -7,7 +7,8 @@ Every crash a fuzzer ever found is kept under tests/fuzz/regressions/<target>/."
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.fuzz.targets import TARGETS
 from tests.peers import MICROSOFT

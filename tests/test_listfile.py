@@ -157,3 +157,42 @@ def test_examples_load():
     for path in sorted(Path("examples").glob("*.toml")):
         loaded = load_list(path)
         assert loaded.trust_list.entries, path
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("43 d9 bc b5 68 e0 39 d0 73 a7 4a 71 d8 51 1f 74 76 08 9c CA Root", "ambiguous thumbprint"),
+    ("43 D9 BC B5 68 E0 39 D0 73 A7 4A 71 D8 51 1F 74 76 08 9C C3 AB Root", "ambiguous thumbprint"),
+])
+def test_ambiguous_thumbprint_lines_are_refused(tmp_path, line, expected):
+    (tmp_path / "t.txt").write_text(line + "\n")
+    with pytest.raises(ListError, match=expected):
+        load_list(write(tmp_path, HEAD + '[[entry]]\nthumbprints = "t.txt"\n'))
+
+
+def test_thumbprint_file_with_bom_tabs_and_comments(tmp_path):
+    (tmp_path / "t.txt").write_bytes("\ufeff".encode() + (
+        C060 + "\tDigiNotar Root CA\r\n"
+        "43D9BCB568E039D073A74A71D8511F7476089CC3 # no name, a comment\r\n"
+        "b5 33 34 5d 06 f6 45 16 40 3c 00 da 03 18 7d 3b fe f5 91 56\tOverheid  # trailing\r\n").encode())
+    tl = load_list(write(tmp_path, HEAD + '[[entry]]\nthumbprints = "t.txt"\n')).trust_list
+    assert [e.friendly_name for e in tl.entries] == ["DigiNotar Root CA", None, "Overheid"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (HEAD + 'usages = ["1.99"]\n[[entry]]\nsha1 = "%s"\n' % C060, "list.toml:4: usages"),
+    (HEAD + '[[entry]]\nsha1 = "%s"\nekus = ["1.45.1"]\n' % C060, "unknown EKU '1.45.1'"),
+    (HEAD + '[[extensions]]\noid = "1.2.3"\ncritical = "false"\n[[entry]]\nsha1 = "%s"\n' % C060,
+     "must be true or false"),
+    (HEAD + '[[entry]]\nthumbprints = "t.txt"\nsha1 = "%s"\n' % C060, "sha1 names one certificate"),
+    (HEAD + 'signer = "k.pem"\n[[entry]]\nsha1 = "%s"\n' % C060, "list.toml:4: signer: must be a table"),
+    (HEAD + 'advisory = 5\n[[entry]]\nsha1 = "%s"\n' % C060, "advisory: must be a table"),
+    (HEAD + 'extensions = [5]\n[[entry]]\nsha1 = "%s"\n' % C060, "extensions: must be an array of tables"),
+    (HEAD + 'validity = "99999999999d"\n[[entry]]\nsha1 = "%s"\n' % C060, "validity: runs past the year 9999"),
+    (HEAD + '[[entry]]\nsha1 = "%s"\ndisabled_since = 1600-01-01\n' % C060, "before 1601"),
+    (HEAD.replace("2011-08-29T00:00:00Z", "1500-01-01") + '[[entry]]\nsha1 = "%s"\n' % C060, "before 1601"),
+    (HEAD.replace("2011-08-29T00:00:00Z", "1975-01-01") + '[[entry]]\nsha1 = "%s"\n' % C060,
+     "this_update: a cabinet's DOS date"),
+])
+def test_more_mistakes_are_located(tmp_path, text, expected):
+    (tmp_path / "t.txt").write_text(C060 + "\n")
+    assert expected in error_of(tmp_path, text)

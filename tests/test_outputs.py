@@ -15,7 +15,14 @@ from click.testing import CliRunner
 
 from ctlbuild._cli import main
 from ctlbuild.errors import OutputError
-from ctlbuild.outputs import COMMIT, MANIFEST, STAGING, OutputDir, recover, write_outputs
+from ctlbuild.outputs import (
+    COMMIT,
+    MANIFEST,
+    STAGING,
+    OutputDir,
+    recover,
+    write_outputs,
+)
 from tests.conftest import SIGNING_TIME
 
 CTLBUILD = [sys.executable, "-m", "ctlbuild"]

@@ -99,7 +99,10 @@ def test_encrypted_key_needs_a_passphrase(tmp_path, dev_keys):
 
 def test_pkcs12_signer(tmp_path, dev_keys, root_der, ctl_der):
     from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from cryptography.hazmat.primitives.serialization import (
+        BestAvailableEncryption,
+        pkcs12,
+    )
     key = load_private_key(dev_keys.signer_key)
     cert = x509.load_pem_x509_certificate(dev_keys.signer_cert.read_bytes())
     p12 = tmp_path / "signer.p12"

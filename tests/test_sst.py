@@ -15,8 +15,16 @@ from ctlbuild.errors import FormatError
 from ctlbuild.model import Entry
 from ctlbuild.oids import Prop
 from ctlbuild.readers import read_ctl
-from ctlbuild.sst import (SerializedStore, SstContext, SstProperty, describe_property, is_sst,
-                          properties_for_entry, read_sst, write_sst)
+from ctlbuild.sst import (
+    SerializedStore,
+    SstContext,
+    SstProperty,
+    describe_property,
+    is_sst,
+    properties_for_entry,
+    read_sst,
+    write_sst,
+)
 from ctlbuild.timeutil import Filetime
 from tests.fixtures_ms import fixture
 

@@ -277,3 +277,21 @@ def test_countersignature_over_something_else_fails(pki, tsa):
     report = pki.verify(_countersigned(pki, *tsa, covered=b"not the outer signature"))
     assert failed(report) == {"digest"}
     assert {f.signature for f in report.findings if f.status == FAIL} == {"signature 1, countersignature 1"}
+
+
+@pytest.mark.parametrize("hidden", ["md5", "sha1"])
+def test_weak_hash_hidden_in_pss_parameters(pki, hidden):
+    """A SHA-256 digestAlgorithm with PSS parameters naming MD5 or SHA-1: refused."""
+    from asn1crypto import algos
+    from cryptography.hazmat.primitives.asymmetric import padding
+    attrs = h.signed_attrs(h.content_octets(pki.ctl))
+    algorithm = h.HASHES[hidden]()
+    signature = pki.key.sign(attrs.dump(), padding.PSS(mgf=padding.MGF1(algorithm), salt_length=16), algorithm)
+    info = h.signer_info(pki.key, pki.signer, attrs, signature=signature)
+    info["signature_algorithm"] = {"algorithm": "rsassa_pss", "parameters": algos.RSASSAPSSParams({
+        "hash_algorithm": {"algorithm": hidden},
+        "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": hidden}},
+        "salt_length": 16})}
+    report = pki.verify(h.assemble(pki.ctl, [info], [h.der(pki.signer)]), allow_sha1=True)
+    assert failed(report) == {"signature"}
+    assert "RSA-PSS parameters use" in message(report, "signature")

@@ -24,6 +24,10 @@ class _Group(click.Group):
             ctx.exit(exc.exit_status)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except OSError as exc:  # the user's filesystem: permissions, a full disk, a missing folder
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"ctlbuild: error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("ctlbuild: interrupted; nothing was half-written", err=True)
             ctx.exit(130)

@@ -13,7 +13,13 @@ from ..keys import open_signer
 from ..listfile import load_list
 from ..oids import Usage
 from ..outputs import compare_outputs, read_manifest, write_outputs
-from .common import Progress, insecure_key_permissions, passphrase, pkcs11_pin, signing_time
+from .common import (
+    Progress,
+    insecure_key_permissions,
+    passphrase,
+    pkcs11_pin,
+    signing_time,
+)
 
 
 @click.command("build")

@@ -9,7 +9,12 @@ from pathlib import Path
 import click
 
 from ..readers import read_source
-from ..render import describe, describe_certificates, render_certificates_text, render_text
+from ..render import (
+    describe,
+    describe_certificates,
+    render_certificates_text,
+    render_text,
+)
 from .common import Progress, thumbprint_style
 
 
