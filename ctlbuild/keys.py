@@ -58,7 +58,7 @@ def read_private_file(path, what: str, allow_insecure_permissions: bool = False)
 def load_private_key(path, passphrase: PassphraseSource | None = None, *,
                      allow_insecure_permissions: bool = False):
     """An RSA or EC private key from PEM, DER (PKCS#8 or traditional) or PKCS#12."""
-    if path and str(path).lower().endswith((".p12", ".pfx")):
+    if path and is_pkcs12(path):
         return load_pkcs12(path, passphrase, allow_insecure_permissions=allow_insecure_permissions)[0]
     data = read_private_file(path, "private key", allow_insecure_permissions)
     for attempt in (None, "ask"):
@@ -137,12 +137,33 @@ def load_cert_file(path) -> list[bytes]:
     return ders
 
 
+_PFX_START = bytes.fromhex("020103")  # PFX ::= SEQUENCE { version INTEGER v3, authSafe, ... }
+
+
+def is_pkcs12(path) -> bool:
+    """By name (.p12, .pfx) or by content: the file is judged, not its extension."""
+    if str(path).lower().endswith((".p12", ".pfx")):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    if head[:1] != b"\x30" or len(head) < 5:
+        return False
+    skip = 2 + (head[1] & 0x7F if head[1] & 0x80 else 0)
+    return head[skip:skip + 3] == _PFX_START
+
+
 def load_file_signer_material(key_path, cert_path=None, chain_paths=(),
                               passphrase: PassphraseSource | None = None, *,
                               allow_insecure_permissions: bool = False):
     """(private key, signer certificate DER, chain DERs); checks the key matches the certificate."""
-    if str(key_path).lower().endswith((".p12", ".pfx")):
+    if is_pkcs12(key_path):
         key, cert, chain = load_pkcs12(key_path, passphrase, allow_insecure_permissions=allow_insecure_permissions)
+        if cert_path is not None and load_cert_file(cert_path)[0] != cert:
+            raise SignerKeyError(f"{cert_path}: not the certificate inside {key_path}; leave out --cert "
+                                 "(a PKCS#12 file carries its own)")
     else:
         if cert_path is None:
             raise SignerKeyError(f"{key_path}: a signer certificate is needed with this key")

@@ -124,3 +124,16 @@ def test_dev_keys_are_private_and_labelled(dev_keys):
 def test_signed_file_parses_back(ctl_der, signer):
     signed = parse_signed_ctl(sign_ctl(ctl_der, signer, signing_time=WHEN))
     assert signed.ctl_der == ctl_der
+
+
+def test_pkcs12_is_recognised_by_content_and_a_stray_cert_refused(tmp_path, dev_keys, ec_keys):
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    key = load_private_key(dev_keys.signer_key)
+    cert = x509.load_pem_x509_certificate(dev_keys.signer_cert.read_bytes())
+    blob = tmp_path / "signer.bin"
+    blob.write_bytes(pkcs12.serialize_key_and_certificates(b"s", key, cert, None, BestAvailableEncryption(b"pw")))
+    blob.chmod(0o600)
+    assert open_signer(str(blob), passphrase=lambda _p: b"pw").certificate
+    with pytest.raises(SignerKeyError, match="not the certificate inside"):
+        open_signer(str(blob), ec_keys.signer_cert, passphrase=lambda _p: b"pw")
