@@ -259,14 +259,19 @@ def _extensions(buf, start, end) -> tuple[Extension, ...]:
 def decode_header(buf: bytes, name: str = "ctl", path=None, base: int = 0) -> tuple[TrustList, int]:
     """The CTL's header fields (no entries) and its entry count. Entries are walked,
     not decoded: what verification needs from a 1M-entry file in well under a second."""
+    counted = {"entries": 0}
+
+    def count_only(buf_, start, end, _progress) -> list:
+        counted["entries"] = _count(buf_, start, end)
+        return []
+
     try:
-        count = []
-        tl = _decode(buf, name, None, entries_reader=lambda b, s, e, p: count.append(_count(b, s, e)) or [])
+        tl = _decode(buf, name, None, entries_reader=count_only)
     except DerError as exc:
         raise FormatError(f"malformed CTL: {exc}", path=path, offset=base + exc.offset) from None
     except ValueError as exc:
         raise FormatError(f"malformed CTL: {exc}", path=path) from None
-    return tl, (count[0] if count else 0)
+    return tl, counted["entries"]
 
 
 def _count(buf, start, end) -> int:
