@@ -55,7 +55,7 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
     if "stl" in loaded.outputs:
         files[f"{tl.name}.stl"] = stl
     if "sst" in loaded.outputs:
-        files[f"{tl.name}.sst"] = write_sst(store_for(tl, stl if loaded.options.get("sst_include_ctl") else None))
+        files[f"{tl.name}.sst"] = write_sst(store_for(tl, stl if loaded.sst_include_ctl else None))
     if "cab" in loaded.outputs:
         # Windows Update's naming (authrootstl.cab holds authroot.stl); the cab's date is the
         # list's thisUpdate, so the cabinet is as reproducible as the .stl inside it.

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from asn1crypto import x509
+from cryptography import x509 as cx509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_der_x509_certificate
 
 from .errors import FormatError
@@ -88,6 +90,28 @@ class CertInfo:
     @cached_property
     def issuer(self) -> str:
         return _display_name(self.cert.issuer)
+
+
+# -- facts about parsed (cryptography) certificates, shared by signing, verify and show ---------
+
+def eku_oids(cert: cx509.Certificate) -> set[str]:
+    """The certificate's extended key usages as dotted OIDs (empty without the extension)."""
+    try:
+        return {o.dotted_string for o in cert.extensions.get_extension_for_class(cx509.ExtendedKeyUsage).value}
+    except cx509.ExtensionNotFound:
+        return set()
+
+
+def common_name(name: cx509.Name) -> str:
+    """The CN, as people name CAs; the whole name when there is none."""
+    cns = name.get_attributes_for_oid(cx509.NameOID.COMMON_NAME)
+    return str(cns[0].value) if cns else name.rfc4514_string()
+
+
+def same_public_key(a, b) -> bool:
+    """Two public keys (RSA or EC) are the same key: compared as SubjectPublicKeyInfo DER."""
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return a.public_bytes(*fmt) == b.public_bytes(*fmt)
 
 
 def _check_structure(der: bytes, cert: x509.Certificate) -> None:

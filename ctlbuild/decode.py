@@ -11,6 +11,7 @@ stays in ``Entry.raw_attributes``, so decode → encode is byte-identical.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable
 
 from . import der
@@ -28,8 +29,15 @@ _PROP_OIDS = {der.oid(PROP_PREFIX + str(p))[2:]: p for p in TYPED_PROPS}
 def decode_ctl(buf: bytes, name: str = "ctl", path=None, base: int = 0,
                progress: Callable[[int], None] | None = None) -> TrustList:
     """``base`` is the CTL's offset inside the enclosing file, so errors point into the file."""
-    try:
+    with _format_errors(path, base):
         return _decode(buf, name, progress)
+
+
+@contextmanager
+def _format_errors(path, base: int):
+    """DER and value errors as one FormatError that points into the enclosing file."""
+    try:
+        yield
     except DerError as exc:
         raise FormatError(f"malformed CTL: {exc}", path=path, offset=base + exc.offset) from None
     except ValueError as exc:
@@ -265,12 +273,8 @@ def decode_header(buf: bytes, name: str = "ctl", path=None, base: int = 0) -> tu
         counted["entries"] = _count(buf_, start, end)
         return []
 
-    try:
+    with _format_errors(path, base):
         tl = _decode(buf, name, None, entries_reader=count_only)
-    except DerError as exc:
-        raise FormatError(f"malformed CTL: {exc}", path=path, offset=base + exc.offset) from None
-    except ValueError as exc:
-        raise FormatError(f"malformed CTL: {exc}", path=path) from None
     return tl, counted["entries"]
 
 

@@ -97,29 +97,24 @@ class _AttributeCache:
         return found
 
 
+def _attributes(entry: Entry, fields) -> list[bytes]:
+    """The DER of the entry's attributes among ``fields`` (typed) and its raw ones, unsorted."""
+    out = [attribute(Prop.oid(prop), encoder(value)) for name, prop, encoder in fields
+           if (value := getattr(entry, name)) is not None]
+    out.extend(attribute(oid, raw) for oid, raw in entry.raw_attributes)
+    return out
+
+
 def entry_attributes(entry: Entry) -> list[bytes]:
     """The DER of every attribute the entry carries, unsorted."""
-    out = []
-    for name, prop, encoder in _TYPED:
-        value = getattr(entry, name)
-        if value is not None:
-            out.append(attribute(Prop.oid(prop), encoder(value)))
-    for oid, raw in entry.raw_attributes:
-        out.append(attribute(oid, raw))
-    return out
+    return _attributes(entry, _TYPED)
 
 
 def encode_entry(entry: Entry, cache: _AttributeCache | None = None) -> bytes:
     """One TrustedSubject. The hot loop of encode_ctl: per entry, only the unique
     attributes are encoded; the shared ones come from ``cache`` already sorted."""
     shared, shared_set = (cache or _AttributeCache()).shared(entry)
-    own = []
-    for name, prop, encoder in _UNIQUE_FIELDS:
-        value = getattr(entry, name)
-        if value is not None:
-            own.append(attribute(Prop.oid(prop), encoder(value)))
-    for oid, raw in entry.raw_attributes:
-        own.append(attribute(oid, raw))
+    own = _attributes(entry, _UNIQUE_FIELDS)
     ident = der.tlv(OCTET_STRING, entry.identifier)
     if own:
         own.extend(shared)

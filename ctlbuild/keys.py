@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from .certinfo import load_certificates
+from .certinfo import eku_oids, load_certificates, same_public_key
 from .errors import FormatError, SignerKeyError
 
 PassphraseSource = Callable[[str], bytes | None]
@@ -177,9 +177,7 @@ def load_file_signer_material(key_path, cert_path=None, chain_paths=(),
 
 
 def check_key_matches(key, cert_der: bytes, key_path) -> None:
-    cert_key = x509.load_der_x509_certificate(cert_der).public_key()
-    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    if cert_key.public_bytes(*fmt) != key.public_key().public_bytes(*fmt):
+    if not same_public_key(x509.load_der_x509_certificate(cert_der).public_key(), key.public_key()):
         raise SignerKeyError(f"{key_path}: private key does not match the signer certificate")
 
 
@@ -226,11 +224,6 @@ def check_ctl_signer_certificate(cert_der: bytes, where) -> None:
     """Refuse a signer certificate without a CTL-signing EKU: Windows would reject its lists."""
     from .oids import CTL_SIGNER_EKUS
 
-    parsed = x509.load_der_x509_certificate(cert_der)
-    try:
-        ekus = {o.dotted_string for o in parsed.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value}
-    except x509.ExtensionNotFound:
-        ekus = set()
-    if not ekus & CTL_SIGNER_EKUS:
+    if not eku_oids(x509.load_der_x509_certificate(cert_der)) & CTL_SIGNER_EKUS:
         raise SignerKeyError(f"{where}: signer certificate has no CTL-signing EKU "
                              "(1.3.6.1.4.1.311.10.3.1 or .10.3.9); Windows would reject the list")

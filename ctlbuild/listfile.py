@@ -15,7 +15,7 @@ import base64
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
@@ -74,7 +74,8 @@ class LoadedList:
     signer: SignerSpec | None = None
     outputs: tuple[str, ...] = OUTPUTS
     previous: tuple[Path, ...] = ()
-    options: dict = field(default_factory=dict)
+    #: Put the signed CTL into the .sst as well.
+    sst_include_ctl: bool = False
 
 
 def load_list(path, text: str | None = None) -> LoadedList:
@@ -211,7 +212,7 @@ class _ListReader:
         return LoadedList(tl, self.path, digest, self.signer(d.get("signer")),
                           outputs=self.outputs(d, this_update),
                           previous=tuple(self.base / p for p in self.string_list(d, "previous", None) or ()),
-                          options={"sst_include_ctl": self.boolean(d, "sst_include_ctl", False)})
+                          sst_include_ctl=self.boolean(d, "sst_include_ctl", False))
 
     # -- scalar readers (all name the key on failure) ---------------------------------------
     def string(self, t, key, table=None, index=0, default=None):

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 from urllib.parse import quote, unquote_to_bytes
 
+from .certinfo import same_public_key
 from .errors import SignerKeyError, SigningError
 from .keys import PinSource, load_cert_file, read_private_file
 from .signing import Signer
@@ -518,22 +519,20 @@ def _spki_rsa(pkcs1: bytes) -> bytes:
                                "public_key": keys.RSAPublicKey.load(pkcs1)}).dump()
 
 
-def _public_object(session, key):
+def _beside(key, object_class) -> dict:
+    """A template for the objects stored with ``key``: same CKA_ID, else same label."""
     pkcs11 = _library()
-    template = {pkcs11.Attribute.CLASS: pkcs11.ObjectClass.PUBLIC_KEY}
+    template = {pkcs11.Attribute.CLASS: object_class}
     if key.id:
         template[pkcs11.Attribute.ID] = key.id
     else:
         template[pkcs11.Attribute.LABEL] = key.label
-    found = list(session.get_objects(template))
+    return template
+
+
+def _public_object(session, key):
+    found = list(session.get_objects(_beside(key, _library().ObjectClass.PUBLIC_KEY)))
     return found[0] if len(found) == 1 else None
-
-
-def _same_public_key(a, b) -> bool:
-    from cryptography.hazmat.primitives import serialization
-
-    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return a.public_bytes(*fmt) == b.public_bytes(*fmt)
 
 
 def _token_certificate(session, key, public, uri: Pkcs11Uri, where: str) -> bytes:
@@ -541,14 +540,9 @@ def _token_certificate(session, key, public, uri: Pkcs11Uri, where: str) -> byte
     from cryptography import x509
 
     pkcs11 = _library()
-    template = {pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE}
-    if key.id:
-        template[pkcs11.Attribute.ID] = key.id
-    else:
-        template[pkcs11.Attribute.LABEL] = key.label
-    ders = [bytes(c[pkcs11.Attribute.VALUE]) for c in session.get_objects(template)]
+    ders = [bytes(c[pkcs11.Attribute.VALUE]) for c in session.get_objects(_beside(key, pkcs11.ObjectClass.CERTIFICATE))]
     if public is not None:
-        ders = [d for d in ders if _same_public_key(x509.load_der_x509_certificate(d).public_key(), public)]
+        ders = [d for d in ders if same_public_key(x509.load_der_x509_certificate(d).public_key(), public)]
     if not ders:
         raise SignerKeyError(f"{uri}: {where} holds no certificate for this key; give it with --cert")
     if len(ders) > 1:
@@ -564,7 +558,7 @@ def _check_matches(signer: Pkcs11Signer, public, cert_der: bytes, where: str) ->
 
     cert_key = x509.load_der_x509_certificate(cert_der).public_key()
     if public is not None:
-        if not _same_public_key(public, cert_key):
+        if not same_public_key(public, cert_key):
             raise SignerKeyError(f"{where}: the token's key does not match the signer certificate")
         return
     # No public half on the token to compare: a signature tells as surely.

@@ -15,7 +15,7 @@ from cryptography import x509
 
 from . import der
 from .cab import ctl_member, is_cab
-from .certinfo import CertInfo, load_certificates
+from .certinfo import CertInfo, common_name, load_certificates
 from .decode import decode_ctl
 from .envelope import SignedCtl, parse_signed_ctl
 from .errors import FormatError
@@ -178,12 +178,8 @@ def signer_summaries(signed: SignedCtl) -> list[dict]:
             out.append({"subject": "(certificate not embedded)", "issuer": "", "serial": None, "digest": digest})
             continue
         parsed = x509.load_der_x509_certificate(cert.dump())
-        out.append({"subject": _cn(parsed.subject), "issuer": _cn(parsed.issuer),
+        out.append({"subject": common_name(parsed.subject), "issuer": common_name(parsed.issuer),
                     "serial": format(parsed.serial_number, "x"), "digest": digest,
                     "not_after": parsed.not_valid_after_utc.isoformat().replace("+00:00", "Z")})
     return out
 
-
-def _cn(name: x509.Name) -> str:
-    cns = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(cns[0].value) if cns else name.rfc4514_string()

@@ -16,6 +16,7 @@ import hashlib
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from asn1crypto import cms
 from cryptography import x509
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from .certinfo import common_name, eku_oids
 from .decode import decode_header
 from .envelope import SignedCtl, parse_signed_ctl
 from .errors import FormatError
@@ -80,6 +82,11 @@ class Policy:
     #: SHA-1 digests and certificate signatures: refused unless asked for (Microsoft's own
     #: files used them until 2019-10). MD5 is refused always.
     allow_sha1: bool = False
+
+    @cached_property
+    def anchor_certs(self) -> list:
+        """The anchors parsed once, however many signatures a file carries."""
+        return [x509.load_der_x509_certificate(a) for a in self.anchors]
 
 
 def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime | None = None,
@@ -312,15 +319,8 @@ def _check_signed_within_validity(report, values, cert, label) -> None:
                    f"validity ({_validity(cert)})", label)
 
 
-def _ekus(cert) -> set[str]:
-    try:
-        return {o.dotted_string for o in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value}
-    except x509.ExtensionNotFound:
-        return set()
-
-
 def _check_eku(report, cert, purpose, label):
-    ekus = _ekus(cert)
+    ekus = eku_oids(cert)
     wanted = {TIME_STAMPING} if purpose == "timestamp" else CTL_SIGNER_EKUS
     if ekus & wanted:
         report.add("signer-eku", PASS, f"signer carries EKU {', '.join(sorted(ekus & wanted))}", label)
@@ -331,8 +331,7 @@ def _check_eku(report, cert, purpose, label):
 
 
 def _check_chain(report, policy, cert, certs: _Certs, when: datetime, label, severity=FAIL):
-    anchors = [x509.load_der_x509_certificate(a) for a in policy.anchors]
-    path, problem = _build_chain(cert, certs, anchors)
+    path, problem = _build_chain(cert, certs, policy.anchor_certs)
     names = " → ".join(_subject(c) for c in path)
     if problem:
         report.add("chain", severity, f"{problem} (chain: {names})", label)
@@ -410,8 +409,7 @@ def _is_ca(cert) -> bool:
 
 
 def _subject(cert) -> str:
-    cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(cns[0].value) if cns else cert.subject.rfc4514_string()
+    return common_name(cert.subject)
 
 
 def _validity(cert) -> str:

@@ -128,7 +128,10 @@ def test_signed_file_parses_back(ctl_der, signer):
 
 def test_pkcs12_is_recognised_by_content_and_a_stray_cert_refused(tmp_path, dev_keys, ec_keys):
     from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from cryptography.hazmat.primitives.serialization import (
+        BestAvailableEncryption,
+        pkcs12,
+    )
     key = load_private_key(dev_keys.signer_key)
     cert = x509.load_pem_x509_certificate(dev_keys.signer_cert.read_bytes())
     blob = tmp_path / "signer.bin"

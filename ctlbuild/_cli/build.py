@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..build import build_content, build_list
+from ..certinfo import eku_oids
 from ..devkeys import DevKeyPaths
 from ..errors import SignerKeyError, UsageError
 from ..keys import open_signer
@@ -184,11 +185,6 @@ def _warn_usage(item, signer):
 
     if item.trust_list.kind != "trusted":
         return
-    cert = x509.load_der_x509_certificate(signer.certificate)
-    try:
-        ekus = {o.dotted_string for o in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value}
-    except x509.ExtensionNotFound:
-        ekus = set()
-    if Usage.ROOT_LIST_SIGNER not in ekus:
+    if Usage.ROOT_LIST_SIGNER not in eku_oids(x509.load_der_x509_certificate(signer.certificate)):
         click.echo(f"ctlbuild: warning: {item.trust_list.name}: a trusted-root list's signer usually carries "
                    f"EKU root list signer ({Usage.ROOT_LIST_SIGNER}); this one does not", err=True)

@@ -94,9 +94,9 @@ static unsigned long long ft_u64(const FILETIME *ft)
     return ((unsigned long long)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
 }
 
-static BYTE *read_file(const char *path, DWORD *len)
+/* Reads all of an open file and closes it; returns malloc'd data or NULL. */
+static BYTE *read_stream(FILE *f, DWORD *len)
 {
-    FILE *f = fopen(path, "rb");
     BYTE *buf;
     long n;
 
@@ -114,6 +114,11 @@ static BYTE *read_file(const char *path, DWORD *len)
     fclose(f);
     *len = (DWORD)n;
     return buf;
+}
+
+static BYTE *read_file(const char *path, DWORD *len)
+{
+    return read_stream(fopen(path, "rb"), len);
 }
 
 /* CryptMsgGetParam with the usual two-call size dance; returns malloc'd data or NULL. */
@@ -313,24 +318,7 @@ static int cmd_ctl(const char *path)
 
 static BYTE *read_file_w(const WCHAR *path, DWORD *len)
 {
-    FILE *f = _wfopen(path, L"rb");
-    BYTE *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    buf = malloc(n ? n : 1);
-    if (buf && fread(buf, 1, n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (DWORD)n;
-    return buf;
+    return read_stream(_wfopen(path, L"rb"), len);
 }
 
 static int is_der_arg(const WCHAR *s)
