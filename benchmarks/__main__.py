@@ -27,11 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import diff_rows
-from .common import CTLBUILD, GIB, Row, _run, command_row
-from .containers import import_build_row, sst_row
-from .hostile_rows import junk_verify_rows
-from .inputs import write_entry_tables, write_thumbprint_list
+from benchmarks import diff_rows
+from benchmarks.common import CTLBUILD, GIB, Row, _run, command_row
+from benchmarks.containers import import_build_row, sst_row
+from benchmarks.hostile_rows import junk_verify_rows
+from benchmarks.inputs import write_entry_tables, write_thumbprint_list
 
 
 def encoding_rows(list_path: Path, cwd: Path) -> list[Row]:

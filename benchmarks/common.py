@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .process import Run, measure
+from benchmarks.process import Run, measure
 
 GIB = 1 << 30
 CTLBUILD = str(Path(sys.executable).parent / "ctlbuild")

@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .common import CTLBUILD, REPO, Row, _run
+from benchmarks.common import CTLBUILD, REPO, Row, _run
 
 
 def make_certificates(n: int) -> list[bytes]:
@@ -37,15 +37,15 @@ def make_certificates(n: int) -> list[bytes]:
 
 
 def sst_round_trip(n: int) -> dict:
-    from ctlbuild.certinfo import CertInfo
-    from ctlbuild.model import Entry
-    from ctlbuild.sst import (
+    from ctlbuild.formats.certificates import CertInfo
+    from ctlbuild.formats.sst import (
         SerializedStore,
         SstContext,
         properties_for_entry,
         read_sst,
         write_sst,
     )
+    from ctlbuild.model import Entry
 
     certs = make_certificates(n)
     began = time.perf_counter()

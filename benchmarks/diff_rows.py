@@ -20,8 +20,8 @@ import random
 import subprocess
 from pathlib import Path
 
-from .inputs import SEED, THIS_UPDATE, thumbprints
-from .process import measure
+from benchmarks.inputs import SEED, THIS_UPDATE, thumbprints
+from benchmarks.process import measure
 
 DIFF_SECONDS = 15
 CHANGELOG_SECONDS = 5
@@ -31,7 +31,7 @@ def bench_rows(tmp: Path, large: int = 1_000_000, releases: int = 50, release_en
                keys: Path | None = None) -> list:
     """The two rows, as ``benchmarks.__main__.Row``. ``keys`` is a folder made by
     ``ctlbuild keys init`` (made in ``tmp`` when not given)."""
-    from .common import CTLBUILD, Row, _env, _run
+    from benchmarks.common import CTLBUILD, Row, _env, _run
 
     work = tmp / "diff-bench"
     work.mkdir(exist_ok=True)

@@ -1,8 +1,8 @@
 """Row 2: our DER encoder beside the naive asn1crypto one, in one process.
 
 Run as ``python -m benchmarks.encoding LIST.toml``: loads the list (untimed),
-times ``ctlbuild.encode.encode_ctl`` and then building
-``ctlbuild.asn1.ctl.CertificateTrustList`` from one native dict per entry and
+times ``ctlbuild.ctl.encode.encode_ctl`` and then building
+``ctlbuild.ctl.asn1.ctl.CertificateTrustList`` from one native dict per entry and
 dumping it, checks the two give identical bytes, and prints the timings as JSON.
 """
 
@@ -14,9 +14,9 @@ import time
 
 from asn1crypto import core, x509
 
-from ctlbuild.asn1.ctl import CertificateTrustList
-from ctlbuild.encode import encode_ctl
-from ctlbuild.listfile import load_list
+from ctlbuild.ctl.asn1.ctl import CertificateTrustList
+from ctlbuild.ctl.encode import encode_ctl
+from ctlbuild.lists.reader import load_list
 from ctlbuild.model import Entry, TrustList
 from ctlbuild.oids import PROP_PREFIX, Prop
 

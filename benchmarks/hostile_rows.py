@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import CTLBUILD, REPO, Row, _run
+from benchmarks.common import CTLBUILD, REPO, Row, _run
 
 JUNK = 10_000
 
@@ -17,7 +17,7 @@ JUNK = 10_000
 def junk_file(stl: Path, target: Path, count: int = JUNK) -> None:
     from asn1crypto import cms, x509
 
-    import ctlbuild.asn1  # noqa: F401  registers the CTL content type
+    import ctlbuild.ctl.asn1  # noqa: F401  registers the CTL content type
 
     info = cms.ContentInfo.load(stl.read_bytes())
     sd = info["content"]

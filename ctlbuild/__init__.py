@@ -9,19 +9,19 @@
 
 __version__ = "0.1.0"
 
-from .build import build_content, build_list  # noqa: E402
-from .changelog import render_changelog  # noqa: E402
-from .decode import decode_ctl, decode_header  # noqa: E402
-from .diff import diff_files, diff_lists  # noqa: E402
-from .encode import content_octets, encode_ctl  # noqa: E402
-from .envelope import parse_signed_ctl  # noqa: E402
+from .build.pipeline import build_content, build_list  # noqa: E402
+from .ctl.decode import decode_ctl, decode_header  # noqa: E402
+from .ctl.encode import content_octets, encode_ctl  # noqa: E402
 from .errors import CtlbuildError, FormatError, ListError, SignerKeyError, SigningError  # noqa: E402
-from .importer import import_source  # noqa: E402
-from .listfile import load_list  # noqa: E402
+from .formats.stl import parse_signed_ctl  # noqa: E402
+from .lists.importer import import_source  # noqa: E402
+from .lists.reader import load_list  # noqa: E402
+from .lists.sources import read_source  # noqa: E402
 from .model import Entry, TrustList  # noqa: E402
-from .readers import read_source  # noqa: E402
-from .signing import FileSigner, Signer, sign_ctl  # noqa: E402
-from .verify import verify_ctl  # noqa: E402
+from .reports.changelog import render_changelog  # noqa: E402
+from .reports.diff import diff_files, diff_lists  # noqa: E402
+from .signing.signer import FileSigner, Signer, sign_ctl  # noqa: E402
+from .verify.verifier import verify_ctl  # noqa: E402
 
 __all__ = ["__version__", "build_content", "build_list", "render_changelog", "diff_files", "diff_lists",
            "import_source", "read_source", "decode_ctl", "decode_header", "content_octets", "encode_ctl",

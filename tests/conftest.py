@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ctlbuild.devkeys import DevKeyPaths, create_dev_keys
-from ctlbuild.keys import open_signer
+from ctlbuild.signing.devkeys import DevKeyPaths, create_dev_keys
+from ctlbuild.signing.keyfiles import open_signer
 
 #: The frozen "now" of the tests; dev keys are valid around it.
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -31,5 +31,5 @@ def signer(dev_keys):
 
 @pytest.fixture(scope="session")
 def root_der(dev_keys) -> bytes:
-    from ctlbuild.keys import load_cert_file
+    from ctlbuild.signing.keyfiles import load_cert_file
     return load_cert_file(dev_keys.root_cert)[0]

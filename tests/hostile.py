@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from ctlbuild import asn1  # noqa: F401  registers the CTL content type
-from ctlbuild.asn1.ctl import CertificateTrustList
+from ctlbuild.ctl import asn1  # noqa: F401  registers the CTL content type
+from ctlbuild.ctl.asn1.ctl import CertificateTrustList
 from ctlbuild.oids import ContentType, Usage
 
 HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "md5": hashes.MD5}
@@ -94,7 +94,7 @@ def assemble(ctl_der: bytes, infos: list[cms.SignerInfo], certs: list[bytes], di
 
 
 def content_octets(ctl_der: bytes) -> bytes:
-    from ctlbuild.encode import content_octets as octets
+    from ctlbuild.ctl.encode import content_octets as octets
     return octets(ctl_der)
 
 

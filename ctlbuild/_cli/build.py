@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from ..build import build_content, build_list
-from ..certinfo import eku_oids
-from ..devkeys import DevKeyPaths
+from ..build.outputs import compare_outputs, read_manifest, write_outputs
+from ..build.pipeline import build_content, build_list
 from ..errors import SignerKeyError, UsageError
-from ..keys import open_signer
-from ..listfile import load_list
+from ..formats.certificates import eku_oids
+from ..lists.reader import load_list
 from ..oids import Usage
-from ..outputs import compare_outputs, read_manifest, write_outputs
+from ..signing.devkeys import DevKeyPaths
+from ..signing.keyfiles import open_signer
 from .common import (
     Progress,
     insecure_key_permissions,

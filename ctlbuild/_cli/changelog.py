@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..changelog import FORMATS, read_versions, render_changelog
+from ..reports.changelog import FORMATS, read_versions, render_changelog
 from .common import thumbprint_style
 from .diff import lang_option, output_option, templates_option, write_report
 

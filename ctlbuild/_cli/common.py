@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import click
 
 from ..errors import UsageError
-from ..listfile import to_datetime
+from ..lists.reader import to_datetime
 from ..thumbprint import STYLES
 
 PASSPHRASE_ENV = "CTLBUILD_KEY_PASSPHRASE"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from ..diff import diff_files
-from ..diffreport import FORMATS, diff_data, render_diff
-from ..i18n import LANGUAGES
-from ..outputs import atomic_write
+from ..build.outputs import atomic_write
+from ..reports.diff import diff_files
+from ..reports.diffview import FORMATS, diff_data, render_diff
+from ..reports.i18n import LANGUAGES
 from .common import thumbprint_style
 
-#: Colours of the text report's roles (ctlbuild.diffreport.ROLES) in a terminal.
+#: Colours of the text report's roles (ctlbuild.reports.diffview.ROLES) in a terminal.
 _COLOURS = {"heading": {"bold": True}, "added": {"fg": "green"}, "removed": {"fg": "red"},
             "changed": {"fg": "yellow"}, "note": {"dim": True}}
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from ..build.outputs import atomic_write
 from ..errors import OutputError
-from ..importer import import_source
-from ..outputs import atomic_write
-from ..readers import read_source
+from ..lists.importer import import_source
+from ..lists.sources import read_source
 from .common import parse_time
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..devkeys import create_dev_keys, create_dev_keys_on_token
+from ..signing.devkeys import create_dev_keys, create_dev_keys_on_token
 from .common import pkcs11_pin
 
 

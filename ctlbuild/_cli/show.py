@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..readers import read_source
-from ..render import (
+from ..lists.sources import read_source
+from ..reports.show import (
     describe,
     describe_certificates,
     render_certificates_text,

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from ..encode import encode_ctl
+from ..ctl.encode import encode_ctl
 from ..errors import UsageError
-from ..keys import load_cert_file
-from ..listfile import load_list
-from ..readers import signed_bytes
-from ..verify import FAIL, WARN, verify_ctl
+from ..lists.reader import load_list
+from ..lists.sources import signed_bytes
+from ..signing.keyfiles import load_cert_file
+from ..verify.verifier import FAIL, WARN, verify_ctl
 from .common import parse_time
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}

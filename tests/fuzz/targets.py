@@ -10,15 +10,15 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ctlbuild.cab import read_cab
-from ctlbuild.certinfo import load_certificates
-from ctlbuild.decode import decode_ctl, decode_header
-from ctlbuild.envelope import parse_signed_ctl
+from ctlbuild.ctl.decode import decode_ctl, decode_header
 from ctlbuild.errors import CtlbuildError
-from ctlbuild.listfile import load_list
-from ctlbuild.readers import read_source
-from ctlbuild.sst import read_sst, write_sst
-from ctlbuild.verify import verify_ctl
+from ctlbuild.formats.cab import read_cab
+from ctlbuild.formats.certificates import load_certificates
+from ctlbuild.formats.sst import read_sst, write_sst
+from ctlbuild.formats.stl import parse_signed_ctl
+from ctlbuild.lists.reader import load_list
+from ctlbuild.lists.sources import read_source
+from ctlbuild.verify.verifier import verify_ctl
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 _TMP = Path(tempfile.mkdtemp(prefix="ctlbuild-fuzz-"))

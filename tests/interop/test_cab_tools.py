@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pytest
 
-from ctlbuild.cab import write_cab
+from ctlbuild.formats.cab import write_cab
 from tests import peers
 from tests.fixtures_ms import fixture
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from ctlbuild._cli import main
 from tests.peers import missing, require_tool
-from tests.test_changelog import HEADINGS, NEW_LIST, advisory_rows, html_table
+from tests.reports.test_changelog import HEADINGS, NEW_LIST, advisory_rows, html_table
 
 pytestmark = pytest.mark.interop
 

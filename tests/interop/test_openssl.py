@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import parser
 
-from ctlbuild.envelope import parse_signed_ctl
+from ctlbuild.formats.stl import parse_signed_ctl
 from tests import peers
 from tests.interop.test_wine_ctlbuild import SIGNINGS, VARIANTS, Built, build_all
 

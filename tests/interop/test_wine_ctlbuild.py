@@ -47,9 +47,9 @@ from asn1crypto import core, x509
 from click.testing import CliRunner
 
 from ctlbuild._cli import main as ctlbuild_cli
-from ctlbuild.envelope import parse_signed_ctl
-from ctlbuild.listfile import load_list
-from ctlbuild.readers import read_ctl
+from ctlbuild.formats.stl import parse_signed_ctl
+from ctlbuild.lists.reader import load_list
+from ctlbuild.lists.sources import read_ctl
 from tests import peers
 from tests.interop import wine
 

@@ -17,8 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from ctlbuild.certinfo import load_certificates
-from ctlbuild.sst import SerializedStore, SstContext, SstProperty, read_sst, write_sst
+from ctlbuild.formats.certificates import load_certificates
+from ctlbuild.formats.sst import (
+    SerializedStore,
+    SstContext,
+    SstProperty,
+    read_sst,
+    write_sst,
+)
 from tests.fixtures_ms import fixture
 from tests.interop import wine
 from tests.peers import MICROSOFT

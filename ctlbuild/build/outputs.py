@@ -1,0 +1,220 @@
+"""Writing outputs so that nothing is ever half-written, and out/ always matches its manifest.
+
+>>> from ctlbuild.build.outputs import OutputDir
+>>> with OutputDir(Path("out")) as out:             # takes out/.ctlbuild.lock   # doctest: +SKIP
+...     out.publish({"demo.stl": stl}, {"demo": record})                          # doctest: +SKIP
+
+A build is published as a small journal: every new file and the new manifest
+are first written, fsynced, into ``out/.ctlbuild-staging/``; a ``COMMIT`` marker
+then makes the set final, and the files are renamed into place, manifest last.
+A build killed before the marker leaves out/ as it was (the staging folder is
+discarded by the next build); killed after it, the next build — or ``recover`` —
+finishes the renames. Two builds into one out/ are serialised by a lock file.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import OutputError
+
+MANIFEST = "manifest.json"
+STAGING = ".ctlbuild-staging"
+LOCK = ".ctlbuild.lock"
+COMMIT = "COMMIT"
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_record(data: bytes) -> dict:
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+class OutputDir:
+    """out/ under its lock: recover any interrupted build, then publish new outputs."""
+
+    def __init__(self, path: Path, wait_seconds: float = 60.0):
+        self.path = Path(path)
+        self.wait_seconds = wait_seconds
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> "OutputDir":
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot create ({exc.strerror})") from None
+        self._lock()
+        try:
+            recover(self.path)
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._unlock()
+
+    def _lock(self) -> None:
+        try:
+            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from None
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    os.close(fd)
+                    holder = _read_pid(self.path / LOCK)
+                    raise OutputError(f"{self.path}: another ctlbuild build is writing here"
+                                      f"{f' (pid {holder})' if holder else ''}; waited "
+                                      f"{self.wait_seconds:g} s") from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+    def publish(self, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
+        """Stage every file and the merged manifest, mark the set final, then rename it in."""
+        manifest = read_manifest(self.path)
+        manifest["lists"].update(lists)
+        manifest["lists"] = dict(sorted(manifest["lists"].items()))
+        staged = {**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()}
+        staging = self.path / STAGING
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.mkdir()
+            for name, data in staged.items():
+                atomic_write(staging / name, data)
+            atomic_write(staging / COMMIT, "\n".join(staged).encode())  # manifest last in the list
+            _fsync_dir(staging)
+        except OSError as exc:
+            raise OutputError(f"{staging}: cannot stage outputs ({exc.strerror})") from None
+        recover(self.path)
+        return self.path / MANIFEST
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a committed staging folder (roll forward) or discard an uncommitted one."""
+    staging = Path(out_dir) / STAGING
+    if not staging.exists():
+        return
+    commit = staging / COMMIT
+    if commit.exists():
+        for name in commit.read_text().splitlines():
+            if (staging / name).exists():
+                os.replace(staging / name, Path(out_dir) / name)
+        _fsync_dir(Path(out_dir))
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _read_pid(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
+    """Publish ``files`` and their manifest records into ``out_dir`` under its lock."""
+    with OutputDir(out_dir) as out:
+        return out.publish(files, lists)
+
+
+def read_manifest(out_dir: Path) -> dict:
+    path = Path(out_dir) / MANIFEST
+    if not path.exists():
+        return {"format": "ctlbuild-manifest/1", "lists": {}}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest.get("lists"), dict):
+            raise ValueError("no lists")
+    except (ValueError, OSError):
+        raise OutputError(f"{path}: not a ctlbuild manifest; move it away to rebuild") from None
+    return manifest
+
+
+def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> list[str]:
+    """What differs between a rebuild held in memory and what ``out_dir`` holds: one line
+    per difference (an auditor's reproducibility check; empty when identical)."""
+    out_dir = Path(out_dir)
+    recover_note = " (an interrupted build is pending in out/)" if (out_dir / STAGING).exists() else ""
+    differences = []
+    for name, data in files.items():
+        path = out_dir / name
+        if not path.exists():
+            differences.append(f"{name}: missing from {out_dir}{recover_note}")
+        elif path.read_bytes() != data:
+            differences.append(f"{name}: differs from the rebuild{_why(name, path.read_bytes(), data)}")
+    manifest = read_manifest(out_dir)["lists"]
+    for name, record in lists.items():
+        if manifest.get(name) != record:
+            fields = sorted(k for k in set(record) | set(manifest.get(name) or {})
+                            if record.get(k) != (manifest.get(name) or {}).get(k))
+            differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})")
+    return differences
+
+
+def _why(name: str, old: bytes, new: bytes) -> str:
+    if not name.endswith(".stl"):
+        return ""
+    from ..errors import FormatError
+    from ..formats.stl import parse_signed_ctl
+    try:
+        same_content = parse_signed_ctl(old).ctl_der == parse_signed_ctl(new).ctl_der
+    except FormatError:
+        return " (the file in out/ is not a signed CTL)"
+    if same_content:
+        return (": CTL content identical, envelope differs (another signer, signing time, or a "
+                "randomized signature scheme such as PSS)")
+    return ": CTL content differs"

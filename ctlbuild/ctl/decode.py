@@ -1,0 +1,291 @@
+"""CertificateTrustList DER → trust list model, keeping whatever it does not model.
+
+>>> from ctlbuild.ctl.decode import decode_ctl
+>>> tl = decode_ctl(ctl_der, name="authroot")          # doctest: +SKIP
+>>> len(tl.entries), tl.entries[0].friendly_name        # doctest: +SKIP
+
+Strict DER is required. Each known attribute is decoded into its typed field
+only when re-encoding the typed value gives back the same bytes; otherwise it
+stays in ``Entry.raw_attributes``, so decode → encode is byte-identical.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable
+
+from .._gc import paused as gc_paused
+from ..errors import FormatError
+from ..model import Entry, Extension, TrustList
+from ..oids import PROP_PREFIX, Usage
+from ..timeutil import Filetime, parse_asn1_time
+from . import der
+from .der import BOOLEAN, OCTET_STRING, OID, SEQUENCE, SET, DerError
+from .encode import TYPED_PROPS
+
+_PROP_OIDS = {der.oid(PROP_PREFIX + str(p))[2:]: p for p in TYPED_PROPS}
+
+
+def decode_ctl(buf: bytes, name: str = "ctl", path=None, base: int = 0,
+               progress: Callable[[int], None] | None = None) -> TrustList:
+    """``base`` is the CTL's offset inside the enclosing file, so errors point into the file."""
+    with _format_errors(path, base):
+        return _decode(buf, name, progress)
+
+
+@contextmanager
+def _format_errors(path, base: int):
+    """DER and value errors as one FormatError that points into the enclosing file."""
+    try:
+        yield
+    except DerError as exc:
+        raise FormatError(f"malformed CTL: {exc}", path=path, offset=base + exc.offset) from None
+    except ValueError as exc:
+        raise FormatError(f"malformed CTL: {exc}", path=path) from None
+
+
+def _decode(buf, name, progress, entries_reader=None) -> TrustList:
+    start, end = der.expect(buf, 0, SEQUENCE, what="CertificateTrustList")
+    if end != len(buf):
+        raise DerError("trailing bytes after the CTL", end)
+    fields = list(der.children(buf, start, end))
+    count = len(fields)
+    fields.append((0, end, end, end))  # a missing field reads as tag 0 and fails its check below
+    i = 0
+    if fields and fields[0][0] == der.INTEGER and _peek_is_version(buf, fields):
+        raise DerError("version v1 is the DEFAULT and must not be encoded in DER", fields[0][3])
+    tag, s, e, pos = fields[i]
+    if tag != SEQUENCE:
+        raise DerError("subjectUsage must be a SEQUENCE OF OBJECT IDENTIFIER", pos)
+    usages = tuple(_oids(buf, s, e))
+    i += 1
+    identifier = sequence = next_update = None
+    if fields[i][0] == OCTET_STRING:
+        identifier = bytes(buf[fields[i][1]:fields[i][2]])
+        i += 1
+    if fields[i][0] == der.INTEGER:
+        sequence = int.from_bytes(buf[fields[i][1]:fields[i][2]], "big", signed=True)
+        i += 1
+    if fields[i][0] not in (0x17, 0x18):
+        raise DerError("thisUpdate missing or not a UTCTime/GeneralizedTime", fields[i][3])
+    this_update = parse_asn1_time(fields[i][0], bytes(buf[fields[i][1]:fields[i][2]]))
+    i += 1
+    if fields[i][0] in (0x17, 0x18):
+        next_update = parse_asn1_time(fields[i][0], bytes(buf[fields[i][1]:fields[i][2]]))
+        i += 1
+    tag, s, e, pos = fields[i]
+    if tag != SEQUENCE:
+        raise DerError("subjectAlgorithm must be an AlgorithmIdentifier", pos)
+    subject_algorithm = _algorithm_oid(buf, s, e)
+    i += 1
+    entries: list[Entry] = []
+    if i < count and fields[i][0] == SEQUENCE:
+        entries = (entries_reader or _entries)(buf, fields[i][1], fields[i][2], progress)
+        i += 1
+    extensions: tuple[Extension, ...] = ()
+    if i < count and fields[i][0] == 0xA0:
+        extensions = _extensions(buf, fields[i][1], fields[i][2])
+        i += 1
+    if i != count:
+        raise DerError("unexpected field in CertificateTrustList", fields[i][3])
+    kind = "disallowed" if Usage.DISALLOWED_LIST in usages else "trusted"
+    return TrustList(name=name, kind=kind, this_update=this_update, next_update=next_update,
+                     entries=entries, identifier=identifier, sequence=sequence, usages=usages,
+                     subject_algorithm=subject_algorithm, extensions=extensions)
+
+
+def _peek_is_version(buf, fields) -> bool:
+    # An INTEGER before subjectUsage can only be an (illegally encoded) version.
+    return len(fields) > 1 and fields[1][0] == SEQUENCE
+
+
+def _oids(buf, start, end):
+    for tag, s, e, pos in der.children(buf, start, end):
+        if tag != OID:
+            raise DerError("expected an OBJECT IDENTIFIER", pos)
+        yield der.decode_oid(bytes(buf[s:e]))
+
+
+def _algorithm_oid(buf, start, end) -> str:
+    s, e = der.expect(buf, start, OID, end, what="algorithm")
+    return der.decode_oid(bytes(buf[s:e]))
+
+
+def _entries(buf, start, end, progress) -> list[Entry]:
+    entries = []
+    append = entries.append
+    read = der.read_tlv
+    attributes = _AttributeMemo()
+    pos = start
+    count = 0
+    with gc_paused():  # a million Entry objects and no cycles among them
+        while pos < end:
+            tag, s, e = read(buf, pos, end)
+            if tag != SEQUENCE:
+                raise DerError("TrustedSubject must be a SEQUENCE", pos)
+            append(_entry(buf, s, e, attributes))
+            pos = e
+            count += 1
+            if progress is not None and count % 10_000 == 0:
+                progress(count)
+    return entries
+
+
+class _AttributeMemo:
+    """The reading of each distinct attribute encoding, kept for the next entry.
+
+    Big lists repeat the same attribute bytes on every entry (a disabled-since
+    date, an EKU list from [defaults]); reading one is a dozen steps, looking it
+    up is one. Only values that repeat are kept (names and hashes are unique),
+    and only so many, so a list of all-different entries costs a lookup each."""
+
+    LIMIT = 4096
+
+    def __init__(self):
+        self._memo: dict[bytes, tuple] = {}
+
+    def get(self, buf, pos, end):
+        """(field name or None, typed value, dotted OID, raw value) of the attribute at buf[pos:end]."""
+        key = bytes(buf[pos:end])  # bytes(b) of bytes is b itself: no copy
+        found = self._memo.get(key)
+        if found is None:
+            found = _attribute(buf, pos, end)
+            if found[0] not in _UNIQUE_FIELDS and len(self._memo) < self.LIMIT:
+                self._memo[key] = found
+        return found
+
+
+#: Typed fields whose values differ from entry to entry: not worth remembering.
+_UNIQUE_FIELDS = frozenset({"friendly_name", "key_id", "subject_name_md5", "sha256"})
+
+
+def _entry(buf, start, end, attributes: _AttributeMemo | None = None) -> Entry:
+    s, e = der.expect(buf, start, OCTET_STRING, end, what="subjectIdentifier")
+    identifier = bytes(buf[s:e])
+    if e == end:
+        return Entry(identifier=identifier)
+    s, attrs_end = der.expect(buf, e, SET, end, what="subjectAttributes")
+    if attrs_end != end:
+        raise DerError("unexpected field after subjectAttributes", attrs_end)
+    read = attributes.get if attributes is not None else _attribute
+    fields: dict = {}
+    raw = []
+    pos = s
+    while pos < attrs_end:
+        _tag, _s, a_end = der.read_tlv(buf, pos, attrs_end)
+        name, typed, oid, value = read(buf, pos, a_end)
+        if name is None or name in fields:
+            raw.append((oid, value))
+        else:
+            fields[name] = typed
+        pos = a_end
+    return Entry(identifier=identifier, raw_attributes=tuple(raw), **fields)
+
+
+def _attribute(buf, pos, end) -> tuple:
+    """One Attribute TLV: (field name or None, typed value or None, dotted OID, value bytes)."""
+    tag, a_s, a_e = der.read_tlv(buf, pos, end)
+    if tag != SEQUENCE:
+        raise DerError("attribute must be a SEQUENCE", pos)
+    o_s, o_e = der.expect(buf, a_s, OID, a_e, what="attribute type")
+    v_s, v_e = der.expect(buf, o_e, SET, a_e, what="attribute values")
+    if v_e != a_e:
+        raise DerError("unexpected field after attribute values", v_e)
+    value = _single_octets(buf, v_s, v_e)
+    oid_content = bytes(buf[o_s:o_e])
+    prop = _PROP_OIDS.get(oid_content)
+    typed = _typed(prop, value) if prop is not None else None
+    name = TYPED_PROPS[prop][0] if typed is not None else None
+    return name, typed, der.decode_oid(oid_content), value
+
+
+def _single_octets(buf, start, end) -> bytes:
+    # Every attribute Microsoft writes has exactly one OCTET STRING value (FORMATS.md §3);
+    # the model keeps one value per attribute, so anything else cannot round-trip.
+    s, e = der.expect(buf, start, OCTET_STRING, end, what="attribute value")
+    if e != end:
+        raise DerError("attribute with more than one value", e)
+    return bytes(buf[s:e])
+
+
+def _typed(prop: int, value: bytes):
+    """The typed reading of a property value, or None when it would not re-encode to ``value``."""
+    name, encoder = TYPED_PROPS[prop]
+    try:
+        typed = _READERS[name](value)
+    except (ValueError, DerError, UnicodeDecodeError, IndexError):
+        return None
+    return typed if encoder(typed) == value else None
+
+
+def _read_name(value: bytes) -> str:
+    if len(value) < 2 or value[-2:] != b"\0\0" or len(value) % 2:
+        raise ValueError("friendly name without its NUL terminator")
+    return value[:-2].decode("utf-16-le")
+
+
+def _read_oid_list(value: bytes) -> tuple[str, ...]:
+    s, e = der.expect(value, 0, SEQUENCE)
+    return tuple(_oids(value, s, e))
+
+
+def _read_policies(value: bytes) -> tuple[str, ...]:
+    s, e = der.expect(value, 0, SEQUENCE)
+    out = []
+    for tag, ps, pe, pos in der.children(value, s, e):
+        o_s, o_e = der.expect(value, ps, OID, pe)
+        out.append(der.decode_oid(bytes(value[o_s:o_e])))
+    return tuple(out)
+
+
+_READERS = {
+    "ekus": _read_oid_list, "chain_policies": _read_oid_list, "disallowed_ekus": _read_oid_list,
+    "not_before_ekus": _read_oid_list, "friendly_name": _read_name, "ev_policies": _read_policies,
+    "key_id": bytes, "subject_name_md5": bytes, "sha256": bytes,
+    "disabled_since": Filetime.from_bytes, "not_before": Filetime.from_bytes,
+}
+
+
+def _extensions(buf, start, end) -> tuple[Extension, ...]:
+    s, e = der.expect(buf, start, SEQUENCE, end, what="ctlExtensions")
+    out = []
+    for tag, xs, xe, pos in der.children(buf, s, e):
+        o_s, o_e = der.expect(buf, xs, OID, xe, what="extnID")
+        critical = False
+        t, cs, ce = der.read_tlv(buf, o_e, xe)
+        nxt = o_e
+        if t == BOOLEAN:
+            critical = buf[cs:ce] == b"\xff"
+            nxt = ce
+        v_s, v_e = der.expect(buf, nxt, OCTET_STRING, xe, what="extnValue")
+        out.append(Extension(der.decode_oid(bytes(buf[o_s:o_e])), bytes(buf[v_s:v_e]), critical))
+    return tuple(out)
+
+
+
+
+def decode_header(buf: bytes, name: str = "ctl", path=None, base: int = 0) -> tuple[TrustList, int]:
+    """The CTL's header fields (no entries) and its entry count. Entries are walked,
+    not decoded: what verification needs from a 1M-entry file in well under a second."""
+    counted = {"entries": 0}
+
+    def count_only(buf_, start, end, _progress) -> list:
+        counted["entries"] = _count(buf_, start, end)
+        return []
+
+    with _format_errors(path, base):
+        tl = _decode(buf, name, None, entries_reader=count_only)
+    return tl, counted["entries"]
+
+
+def _count(buf, start, end) -> int:
+    n = 0
+    read = der.read_tlv
+    pos = start
+    while pos < end:
+        tag, _s, pos_next = read(buf, pos, end)
+        if tag != SEQUENCE:
+            raise DerError("TrustedSubject must be a SEQUENCE", pos)
+        pos = pos_next
+        n += 1
+    return n

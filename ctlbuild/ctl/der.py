@@ -1,0 +1,149 @@
+"""Minimal strict-DER primitives for the hot paths (100k–1M entry lists).
+
+asn1crypto is the declaration of record (``ctlbuild.ctl.asn1``); building a CTL from
+its native values and dumping it costs ~600 µs per entry (a mutated value is
+re-serialised at every level above it), so the encoder and decoder of trust lists
+use these byte-level helpers instead, and tests hold both to the same bytes.
+
+>>> from ctlbuild.ctl.der import tlv, read_tlv
+>>> tlv(0x04, b"ab")
+b'\\x04\\x02ab'
+>>> read_tlv(b"\\x04\\x02ab", 0)
+(4, 2, 4)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+SEQUENCE, SET, OCTET_STRING, INTEGER, OID, NULL = 0x30, 0x31, 0x04, 0x02, 0x06, 0x05
+BOOLEAN, BIT_STRING, UTC_TIME, GENERALIZED_TIME = 0x01, 0x03, 0x17, 0x18
+BMP_STRING, IA5_STRING = 0x1E, 0x16
+
+
+class DerError(ValueError):
+    """Malformed DER; ``offset`` is where in the buffer."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+def length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0x80 | len(body),)) + body
+
+
+def header(tag: int, n: int) -> bytes:
+    """The tag and length of an element whose content is ``n`` bytes long."""
+    if n < 0x80:
+        return bytes((tag, n))
+    return bytes((tag,)) + length(n)
+
+
+def tlv(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    if n < 0x80:
+        return bytes((tag, n)) + content
+    return header(tag, n) + content
+
+
+def seq(*parts: bytes) -> bytes:
+    return tlv(SEQUENCE, b"".join(parts))
+
+
+def set_of(parts) -> bytes:
+    """DER SET OF: elements sorted by their encodings (X.690 11.6)."""
+    return tlv(SET, b"".join(sorted(parts)))
+
+
+def octets(value: bytes) -> bytes:
+    return tlv(OCTET_STRING, value)
+
+
+def integer(value: int) -> bytes:
+    magnitude = ~value if value < 0 else value  # two's complement: -128 fits one octet
+    n = (magnitude.bit_length() + 8) // 8  # room for the sign bit
+    return tlv(INTEGER, value.to_bytes(max(n, 1), "big", signed=True))
+
+
+@lru_cache(maxsize=4096)
+def oid(dotted: str) -> bytes:
+    arcs = [int(a) for a in dotted.split(".")]
+    body = bytearray((40 * arcs[0] + arcs[1],)) if arcs[0] < 2 else bytearray()
+    rest = arcs[2:]
+    if arcs[0] == 2:
+        rest = [80 + arcs[1]] + rest
+    for arc in rest:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        body.extend(reversed(chunk))
+    return tlv(OID, bytes(body))
+
+
+def decode_oid(content: bytes) -> str:
+    if not content or content[-1] & 0x80:
+        raise ValueError("OBJECT IDENTIFIER is empty or ends inside an arc")
+    arcs, value = [], 0
+    for b in content:
+        value = (value << 7) | (b & 0x7F)
+        if not b & 0x80:
+            arcs.append(value)
+            value = 0
+    first = arcs[0]
+    head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
+    return ".".join(str(a) for a in head + arcs[1:])
+
+
+def algorithm_id(dotted: str, params: bytes | None = b"\x05\x00") -> bytes:
+    """AlgorithmIdentifier; Microsoft always writes explicit NULL parameters."""
+    return seq(oid(dotted), params or b"")
+
+
+def read_tlv(buf, pos: int, end: int | None = None) -> tuple[int, int, int]:
+    """(tag, content start, content end) of the element at ``pos``; strict DER lengths."""
+    if end is None:
+        end = len(buf)
+    if pos + 2 > end:
+        raise DerError("truncated element header", pos)
+    tag = buf[pos]
+    if tag & 0x1F == 0x1F:
+        raise DerError("multi-byte tags are not used in these structures", pos)
+    first = buf[pos + 1]
+    start = pos + 2
+    if first < 0x80:
+        n = first
+    elif first == 0x80:
+        raise DerError("indefinite length is not DER", pos)
+    else:
+        count = first & 0x7F
+        if count > 4 or start + count > end:
+            raise DerError("length field too long or truncated", pos)
+        n = int.from_bytes(buf[start:start + count], "big")
+        if n < 0x80 or buf[start] == 0:
+            raise DerError("non-minimal length is not DER", pos)
+        start += count
+    if start + n > end:
+        raise DerError(f"element length {n} runs past the end of its container", pos)
+    return tag, start, start + n
+
+
+def expect(buf, pos: int, tag: int, end: int | None = None, what: str = "element") -> tuple[int, int]:
+    t, s, e = read_tlv(buf, pos, end)
+    if t != tag:
+        raise DerError(f"{what}: expected tag 0x{tag:02x}, found 0x{t:02x}", pos)
+    return s, e
+
+
+def children(buf, start: int, end: int):
+    """Yield (tag, content start, content end, element start) for each child."""
+    pos = start
+    while pos < end:
+        tag, s, e = read_tlv(buf, pos, end)
+        yield tag, s, e, pos
+        pos = e

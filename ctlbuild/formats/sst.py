@@ -1,0 +1,314 @@
+"""Microsoft serialized certificate stores (.sst, CERT_STORE_SAVE_AS_STORE), read and written.
+
+>>> from ctlbuild.formats.sst import SerializedStore, SstContext, SstProperty, read_sst, write_sst
+>>> cert = bytes.fromhex("3003020101")                      # any DER SEQUENCE will do here
+>>> store = SerializedStore((SstContext("cert", cert, (SstProperty(11, "A\\0".encode("utf-16-le")),)),))
+>>> data = write_sst(store)
+>>> data[:8].hex(), len(data)
+('0000000043455254', 53)
+>>> read_sst(data) == store
+True
+
+Layout (FORMATS.md §5; MS-OSHARED 2.3.9.1 and 2.3.2.5): the 8-byte header
+``00000000 "CERT"``, then elements of ``u32le id | u32le encodingType |
+u32le length | bytes``, then the end marker (id 0 and eight zero bytes). Ids
+0x20/0x21/0x22 are a certificate / CRL / CTL context; any other id 1…0xFFFF is a
+CERT_*_PROP_ID property that belongs to the context **after** it.
+
+Properties are kept in file order with their encodingType, so read → write is
+byte-identical for Microsoft's files. Property values are the same raw bytes a
+CTL entry attribute carries (``ctlbuild.ctl.encode.TYPED_PROPS`` encodes both).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+
+from ..ctl import der
+from ..ctl.decode import _typed
+from ..ctl.encode import TYPED_PROPS
+from ..errors import FormatError
+from ..model import Entry
+from ..oids import PROP_NAMES, PROP_PREFIX, Prop, eku_name
+from ..timeutil import Filetime
+from .certificates import CertInfo
+
+FILE_HEADER = b"\0\0\0\0CERT"
+#: id 0, encodingType 0, length 0: what both Windows and Wine write last.
+END_MARKER = b"\0" * 12
+X509_ASN_ENCODING = 1
+
+#: Element ids of the contexts themselves (Wine's "reserved" CERT_CERT/CRL/CTL_PROP_ID).
+CONTEXT_IDS = {"cert": 0x20, "crl": 0x21, "ctl": 0x22}
+_KINDS = {v: k for k, v in CONTEXT_IDS.items()}
+MAX_PROP_ID = 0xFFFF
+
+_ELEMENT = struct.Struct("<III")
+
+# Names for properties a CTL never carries but a store may (wincrypt.h).
+_EXTRA_NAMES = {
+    2: "key_prov_info", 3: "sha1", 4: "md5", 6: "key_spec", 13: "description",
+    15: "signature_hash", 25: "public_key_md5", 28: "issuer_serial_md5",
+    107: "cert_sha256", 128: "disallowed_ca_since", 129: "sha1_sha256",
+}
+_HASH_PROPS = frozenset({3, 4, 15, 20, 25, 28, 29, 98, 107, 129})
+_FILETIME_PROPS = frozenset({Prop.DISALLOWED_FILETIME, Prop.NOT_BEFORE_FILETIME, Prop.DISALLOWED_CA_FILETIME})
+_OID_LIST_FIELDS = frozenset({"ekus", "chain_policies", "disallowed_ekus", "not_before_ekus"})
+
+
+@dataclass(frozen=True, slots=True)
+class SstProperty:
+    """One CERT_*_PROP_ID property: the raw property bytes, as Windows stores them."""
+
+    prop_id: int
+    value: bytes
+    #: Microsoft and Wine write 1 (X509_ASN_ENCODING); kept as read so rewrites are exact.
+    encoding_type: int = X509_ASN_ENCODING
+
+    def __post_init__(self):
+        if not 1 <= self.prop_id <= MAX_PROP_ID or self.prop_id in _KINDS:
+            raise ValueError(f"{self.prop_id} is not a property id (1…0xFFFF, not 0x20–0x22)")
+
+    @property
+    def name(self) -> str:
+        return property_name(self.prop_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SstContext:
+    """A certificate, CRL or CTL (its DER) with the properties stored before it."""
+
+    kind: str
+    der: bytes
+    properties: tuple[SstProperty, ...] = ()
+    encoding_type: int = X509_ASN_ENCODING
+
+    def __post_init__(self):
+        if self.kind not in CONTEXT_IDS:
+            raise ValueError(f"context kind must be one of {', '.join(CONTEXT_IDS)}, not {self.kind!r}")
+        object.__setattr__(self, "properties", tuple(self.properties))
+
+    def get(self, prop_id: int) -> bytes | None:
+        """The value of the first property with this id, or None."""
+        for prop in self.properties:
+            if prop.prop_id == prop_id:
+                return prop.value
+        return None
+
+    @property
+    def friendly_name(self) -> str | None:
+        raw = self.get(Prop.FRIENDLY_NAME)
+        if raw is None:
+            return None
+        text = raw.decode("utf-16-le", errors="replace")
+        return text[:-1] if text.endswith("\0") else text
+
+
+@dataclass(frozen=True, slots=True)
+class SerializedStore:
+    contexts: tuple[SstContext, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "contexts", tuple(self.contexts))
+
+    def _of(self, kind: str) -> tuple[SstContext, ...]:
+        return tuple(c for c in self.contexts if c.kind == kind)
+
+    @property
+    def certificates(self) -> tuple[SstContext, ...]:
+        return self._of("cert")
+
+    @property
+    def crls(self) -> tuple[SstContext, ...]:
+        return self._of("crl")
+
+    @property
+    def ctls(self) -> tuple[SstContext, ...]:
+        return self._of("ctl")
+
+
+def is_sst(data: bytes) -> bool:
+    """Sniff by content: the 8-byte header, then room for at least the end marker."""
+    return bytes(data[:8]) == FILE_HEADER and len(data) >= len(FILE_HEADER) + len(END_MARKER)
+
+
+def read_sst(data: bytes, path=None) -> SerializedStore:
+    """Parse strictly with the MS-OSHARED rule (properties before their context).
+
+    Every structural problem is a FormatError naming ``path`` and the byte offset.
+    Lengths are checked against the bytes actually present before anything is
+    sliced, so a file claiming a 4 GiB element costs nothing.
+    """
+    data = bytes(data)
+    size = len(data)
+
+    def fail(message: str, offset: int):
+        raise FormatError(message, path=path, offset=offset)
+
+    if size < len(FILE_HEADER):
+        fail(f"truncated file: {size} bytes, a serialized store starts with an 8-byte header", 0)
+    if data[:8] != FILE_HEADER:
+        fail(f"not a serialized certificate store: header {data[:8].hex()}, expected 0000000043455254", 0)
+    contexts: list[SstContext] = []
+    pending: list[SstProperty] = []
+    pending_at = None  # offset of the first property still waiting for its context
+    pos = len(FILE_HEADER)
+    while True:
+        if pos == size:
+            fail("no end marker (element id 0) before the end of the file", pos)
+        if pos + _ELEMENT.size > size:
+            fail(f"truncated element header: {size - pos} of 12 bytes", pos)
+        elem_id, encoding, length = _ELEMENT.unpack_from(data, pos)
+        if elem_id == 0:
+            if encoding or length:
+                fail(f"end marker must be 12 zero bytes, found {data[pos:pos + 12].hex()}", pos)
+            if pending:
+                fail(f"{len(pending)} propert{'y' if len(pending) == 1 else 'ies'} with no context "
+                     "after them (properties come before their certificate)", pending_at)
+            if pos + _ELEMENT.size != size:
+                fail(f"{size - pos - _ELEMENT.size} bytes after the end marker", pos + _ELEMENT.size)
+            return SerializedStore(tuple(contexts))
+        if elem_id > MAX_PROP_ID:
+            fail(f"unknown element id 0x{elem_id:x} (properties are 1…0xFFFF)", pos)
+        start = pos + _ELEMENT.size
+        if length > size - start:
+            fail(f"element 0x{elem_id:x} claims {length} bytes but only {size - start} remain", pos)
+        value = data[start:start + length]
+        kind = _KINDS.get(elem_id)
+        if kind is None:
+            if not pending:
+                pending_at = pos
+            pending.append(SstProperty(elem_id, value, encoding))
+        else:
+            _check_der(value, kind, start, path)
+            contexts.append(SstContext(kind, value, tuple(pending), encoding))
+            pending = []
+        pos = start + length
+
+
+def _check_der(value: bytes, kind: str, start: int, path) -> None:
+    # Certificates, CRLs and (signed) CTLs are each one DER SEQUENCE; anything else
+    # means the element boundaries are wrong, which is worth saying where.
+    try:
+        tag, _s, end = der.read_tlv(value, 0)
+    except der.DerError as exc:
+        raise FormatError(f"{kind} element is not DER: {exc}", path=path, offset=start + exc.offset) from None
+    if tag != der.SEQUENCE:
+        raise FormatError(f"{kind} element is not a DER SEQUENCE (tag 0x{tag:02x})", path=path, offset=start)
+    if end != len(value):
+        raise FormatError(f"{kind} element has {len(value) - end} bytes after its DER", path=path,
+                          offset=start + end)
+
+
+def write_sst(store: SerializedStore) -> bytes:
+    """The exact inverse of read_sst: header, per context its properties then itself, end marker."""
+    parts = [FILE_HEADER]
+    pack = _ELEMENT.pack
+    for ctx in store.contexts:
+        for prop in ctx.properties:
+            parts.append(pack(prop.prop_id, prop.encoding_type, len(prop.value)))
+            parts.append(prop.value)
+        parts.append(pack(CONTEXT_IDS[ctx.kind], ctx.encoding_type, len(ctx.der)))
+        parts.append(ctx.der)
+    parts.append(END_MARKER)
+    return b"".join(parts)
+
+
+# -- building properties from a trust-list entry --------------------------------------------
+
+#: The order properties_for_entry writes them in, after SHA-1 (Windows' own files
+#: are not consistent: 3,9,11,83 / 3,11,105 / 11,9,3 …, FORMATS.md §5).
+ENTRY_PROPERTY_ORDER = (
+    Prop.ENHKEY_USAGE, Prop.FRIENDLY_NAME, Prop.ROOT_PROGRAM_CERT_POLICIES,
+    Prop.DISALLOWED_FILETIME, Prop.DISALLOWED_ENHKEY_USAGE, Prop.NOT_BEFORE_FILETIME,
+    Prop.NOT_BEFORE_ENHKEY_USAGE, Prop.ROOT_PROGRAM_CHAIN_POLICIES, Prop.KEY_IDENTIFIER,
+    Prop.SUBJECT_NAME_MD5_HASH, Prop.AUTH_ROOT_SHA256_HASH,
+)
+
+
+def properties_for_entry(cert_der: bytes | None, entry: Entry) -> tuple[SstProperty, ...]:
+    """The properties a store would hold for ``entry``'s certificate: SHA-1 (3) first,
+    as Windows' SSTs have it, then whatever the entry carries, encoded exactly as the
+    CTL attribute values are. Entry attributes under 1.3.6.1.4.1.311.10.11.<id> that
+    stayed raw are copied too; other raw attributes cannot be properties and are left out.
+
+    ``cert_der`` None means ``entry.cert``. ValueError when there is no certificate
+    or the entry's identifier does not describe it.
+    """
+    cert_der = cert_der if cert_der is not None else entry.cert
+    if cert_der is None:
+        raise ValueError(f"entry {entry.label} has no certificate to store")
+    info = CertInfo.from_der(cert_der)
+    if entry.identifier not in (info.sha1, info.sha256, info.public_key_md5, info.tbs_md5):
+        raise ValueError(f"entry {entry.label}: identifier {entry.identifier.hex()} is not this certificate's")
+    props = [SstProperty(Prop.SHA1_HASH, info.sha1)]
+    seen = {Prop.SHA1_HASH}
+    for prop_id in ENTRY_PROPERTY_ORDER:
+        field, encoder = TYPED_PROPS[prop_id]
+        value = getattr(entry, field)
+        if value is not None:
+            props.append(SstProperty(prop_id, encoder(value)))
+            seen.add(prop_id)
+    for oid, raw in entry.raw_attributes:
+        prop_id = _prop_id_of(oid)
+        if prop_id is not None and prop_id not in seen:
+            props.append(SstProperty(prop_id, raw))
+            seen.add(prop_id)
+    return tuple(props)
+
+
+def _prop_id_of(oid: str) -> int | None:
+    if not oid.startswith(PROP_PREFIX):
+        return None
+    tail = oid[len(PROP_PREFIX):]
+    if not tail.isdigit():
+        return None
+    prop_id = int(tail)
+    return prop_id if 1 <= prop_id <= MAX_PROP_ID and prop_id not in _KINDS else None
+
+
+# -- reading properties for people ----------------------------------------------------------
+
+def property_name(prop_id: int) -> str:
+    return PROP_NAMES.get(prop_id) or _EXTRA_NAMES.get(prop_id) or f"prop_{prop_id}"
+
+
+def describe_property(prop_id: int, value: bytes) -> dict:
+    """``{"id", "name", "value", "decoded", "hex"}``: ``value`` is the reading (hex for
+    hashes, text for names, OIDs with names for EKU lists, ISO dates for FILETIMEs),
+    or the raw hex when the bytes do not read back exactly (``decoded`` False)."""
+    reading = _reading(prop_id, value)
+    decoded = reading is not None
+    return {"id": prop_id, "name": property_name(prop_id), "value": reading if decoded else value.hex(),
+            "decoded": decoded, "hex": value.hex()}
+
+
+def _reading(prop_id: int, value: bytes):
+    if prop_id in _HASH_PROPS:
+        return value.hex()
+    if prop_id in _FILETIME_PROPS:
+        try:
+            return Filetime.from_bytes(value).iso() or "no date"
+        except (ValueError, OverflowError):
+            return None
+    if prop_id == Prop.DESCRIPTION:
+        prop_id = Prop.FRIENDLY_NAME  # same UTF-16LE + NUL form
+    if prop_id not in TYPED_PROPS:
+        return None
+    typed = _typed(prop_id, value)
+    if typed is None:
+        return None
+    field = TYPED_PROPS[prop_id][0]
+    if field in _OID_LIST_FIELDS:
+        return [{"oid": o, "name": eku_name(o)} for o in typed]
+    if field == "ev_policies":
+        return list(typed)
+    return typed
+
+
+def sha1_matches(ctx: SstContext) -> bool | None:
+    """Whether property 3 equals SHA-1 of the context's DER (None when it has none)."""
+    stored = ctx.get(Prop.SHA1_HASH)
+    return None if stored is None else stored == hashlib.sha1(ctx.der).digest()

@@ -1,0 +1,121 @@
+"""Turning what exists — a CTL, a cabinet, a serialized store, certificates — into a list.
+
+>>> from ctlbuild.lists.importer import import_source
+>>> result = import_source(read_source(Path("authroot.stl")), list_dir=Path("lists"))  # doctest: +SKIP
+>>> print(result.text)                                                                  # doctest: +SKIP
+
+The library decides what the list says and which certificate files go with it;
+the CLI writes them. Nothing the source carries is dropped: what has no field
+stays verbatim (base64 with its OID) and is named in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from ..ctl.decode import _typed
+from ..ctl.encode import TYPED_PROPS
+from ..errors import UsageError
+from ..formats.certificates import CertInfo
+from ..model import Entry, TrustList
+from ..oids import HashAlg, Prop
+from .sources import Source
+from .writer import write_list
+
+#: Store properties that are facts about the certificate, recomputed on every write.
+_DERIVED_PROPS = {Prop.SHA1_HASH}
+
+
+@dataclass
+class ImportResult:
+    text: str
+    #: Certificate files to write beside the list: relative path → PEM bytes.
+    cert_files: dict[str, bytes] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    entry_count: int = 0
+
+
+def import_source(source: Source, *, list_dir: Path, name: str | None = None, kind: str | None = None,
+                  this_update: datetime | None = None, certs_dir: Path | None = None,
+                  certs_from: list[bytes] | None = None) -> ImportResult:
+    """``certs_dir``: where to write certificates the source carries (relative to the list
+    when it can be); ``certs_from``: certificates to match CTL entries against, so that
+    entries become ``cert = …`` and their hashes are computed, not copied."""
+    if source.trust_list is not None:
+        tl = source.trust_list
+        if name:
+            tl = replace(tl, name=name)
+        # A store may carry the certificates of the CTL it holds.
+        certs = _match(tl, [*(certs_from or []), *source.certificates])
+    else:
+        if this_update is None:
+            raise UsageError(f"{source.path} carries no date: give --this-update")
+        tl, certs = _from_certificates(source, name or _stem(source.path), kind or "trusted", this_update)
+    cert_paths, files = _cert_files(certs, list_dir, certs_dir)
+    text, warnings = write_list(tl, cert_paths, source=str(source.path))
+    return ImportResult(text, files, warnings, len(tl.entries))
+
+
+def _stem(path: Path) -> str:
+    return Path(path).name.split(".")[0] or "imported"
+
+
+def _match(tl: TrustList, ders: list[bytes]) -> dict[bytes, bytes]:
+    found = {}
+    for der in ders:
+        info = CertInfo.from_der(der)
+        for ident in {info.identifier(tl.subject_algorithm), *((info.tbs_md5,) if tl.subject_algorithm ==
+                                                                 HashAlg.DISALLOWED_HASH else ())}:
+            found[ident] = der
+    return {e.identifier: found[e.identifier] for e in tl.entries if e.identifier in found}
+
+
+def _from_certificates(source: Source, name: str, kind: str, this_update: datetime):
+    contexts = source.store.certificates if source.store else [None] * len(source.certificates)
+    entries, certs = [], {}
+    for der, ctx in zip(source.certificates, contexts):
+        info = CertInfo.from_der(der, path=source.path)
+        fields, raw = _fields_from_properties(ctx.properties if ctx else ())
+        entries.append(Entry(identifier=info.sha1, sha1=info.sha1, raw_attributes=tuple(raw), **fields))
+        certs[info.sha1] = der
+    tl = TrustList(name=name, kind=kind, this_update=this_update, entries=tuple(entries))
+    return tl, certs
+
+
+def _fields_from_properties(properties) -> tuple[dict, list]:
+    fields, raw = {}, []
+    for prop in properties:
+        if prop.prop_id in _DERIVED_PROPS:
+            continue
+        typed = _typed(prop.prop_id, prop.value) if prop.prop_id in TYPED_PROPS else None
+        name = TYPED_PROPS[prop.prop_id][0] if typed is not None else None
+        if name is None or name in fields:
+            raw.append((Prop.oid(prop.prop_id), prop.value))
+        else:
+            fields[name] = typed
+    return fields, raw
+
+
+def _cert_files(certs: dict[bytes, bytes], list_dir: Path, certs_dir: Path | None):
+    """Where each certificate is referenced from the list, and the files to write."""
+    if not certs:
+        return {}, {}
+    folder = Path(certs_dir) if certs_dir else Path(list_dir) / "certs"
+    paths, files = {}, {}
+    for ident, der in certs.items():
+        sha1 = CertInfo.from_der(der).sha1.hex().upper()
+        target = folder / f"{sha1}.crt"
+        rel = os.path.relpath(target, list_dir)
+        paths[ident] = rel
+        files[str(target)] = _pem(der)
+    return paths, files
+
+
+def _pem(der: bytes) -> bytes:
+    import base64
+    body = base64.b64encode(der).decode()
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return ("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n").encode()

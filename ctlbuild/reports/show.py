@@ -1,0 +1,235 @@
+"""What ``show`` prints: a CTL's header and entries as a text table or as JSON data.
+
+>>> from ctlbuild.reports.show import describe, render_text
+>>> data = describe(trust_list, signers=[...], path="authroot.stl")   # doctest: +SKIP
+>>> print(render_text(data, style="spaced"))                          # doctest: +SKIP
+
+``describe`` gives plain JSON-ready data (the documented shape of ``show --json``);
+``render_text`` lays the same data out for people. Neither prints.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Iterator
+
+from .._gc import paused as gc_paused
+from ..model import Entry, TrustList
+from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg, eku_name
+from ..thumbprint import format_hex
+from ..timeutil import iso
+
+
+def describe(tl: TrustList, signers: list[dict] | None = None, path=None, style: str = "spaced",
+             entries: bool = True) -> dict:
+    data = {"file": str(path) if path is not None else None, "header": header(tl, signers or [])}
+    if entries:
+        with gc_paused():  # a dict (and lists) per entry, none cyclic: see ctlbuild._gc
+            data["entries"] = [entry_data(e, tl.subject_algorithm, style) for e in tl.entries]
+    return data
+
+
+def header(tl: TrustList, signers: list[dict]) -> dict:
+    return {
+        "name": tl.name,
+        "kind": tl.kind,
+        "usages": [{"oid": u, "name": USAGE_NAMES.get(u)} for u in tl.usages],
+        "list_identifier": _identifier(tl.identifier),
+        "sequence_number": {"decimal": str(tl.sequence), "hex": format(tl.sequence, "X")},
+        "this_update": iso(tl.this_update),
+        "next_update": iso(tl.next_update) if tl.next_update else None,
+        "subject_algorithm": {"oid": tl.subject_algorithm, "name": HASH_NAMES.get(tl.subject_algorithm)},
+        "entry_count": len(tl.entries),
+        "extensions": [_extension(x) for x in tl.extensions],
+        "signers": signers,
+    }
+
+
+def _identifier(raw: bytes | None):
+    if raw is None:
+        return None
+    text = None
+    if len(raw) % 2 == 0 and raw.endswith(b"\0\0"):
+        try:
+            text = raw[:-2].decode("utf-16-le")
+        except UnicodeDecodeError:
+            pass
+    return {"hex": raw.hex(), "text": text}
+
+
+def _extension(ext) -> dict:
+    out = {"oid": ext.oid, "critical": ext.critical, "value_base64": base64.b64encode(ext.value).decode()}
+    if ext.oid == CtlExt.CERT_LOG_LIST:
+        from ..ctl.ctlogs import log_ids
+        try:
+            out["ct_log_ids"] = log_ids(ext.value)
+        except ValueError:
+            pass
+    return out
+
+
+def _ekus(oids):
+    return None if oids is None else [{"oid": o, "name": eku_name(o), "display": EKU_DISPLAY.get(o)} for o in oids]
+
+
+def entry_data(e: Entry, subject_algorithm: str, style: str) -> dict:
+    sha1 = e.sha1 or (e.identifier if subject_algorithm == HashAlg.SHA1 else None)
+    identifier = format_hex(e.identifier, style)
+    return {
+        "identifier": identifier,
+        # Usually the identifier itself: one string for both (1M entries, 1M fewer strings).
+        "sha1": (identifier if sha1 == e.identifier else format_hex(sha1, style)) if sha1 else None,
+        "sha256": _hex(e.sha256, style),
+        "friendly_name": e.friendly_name,
+        "issuer": e.issuer,
+        "key_id": _hex(e.key_id, style),
+        "subject_name_md5": _hex(e.subject_name_md5, style),
+        "ekus": _ekus(e.ekus),
+        "disallowed_ekus": _ekus(e.disallowed_ekus),
+        "disabled_since": _time(e.disabled_since),
+        "not_before": _time(e.not_before),
+        "not_before_ekus": _ekus(e.not_before_ekus),
+        "ev_policies": list(e.ev_policies) if e.ev_policies is not None else None,
+        "chain_policies": _ekus(e.chain_policies),
+        "raw_attributes": [{"oid": o, "value_hex": v.hex()} for o, v in e.raw_attributes]
+                          if e.raw_attributes else [],
+        "has_certificate": e.cert is not None,
+        "updates": list(e.updates),
+    }
+
+
+def _hex(raw, style):
+    return format_hex(raw, style) if raw is not None else None
+
+
+_ISO_BY_TICKS: dict = {}
+
+
+def _time(ft):
+    if ft is None:
+        return None
+    # Big lists share a few dates across all entries: format each once.
+    text = _ISO_BY_TICKS.get(ft.ticks)
+    if text is None:
+        text = ft.iso() or "no date"
+        if len(_ISO_BY_TICKS) < 4096:
+            _ISO_BY_TICKS[ft.ticks] = text
+    return text
+
+
+# -- text ------------------------------------------------------------------------------------
+
+def render_text(data: dict, style: str = "spaced") -> str:
+    return "\n".join(_text_lines(data)) + "\n"
+
+
+def _text_lines(data: dict) -> Iterator[str]:
+    h = data["header"]
+    if data.get("file"):
+        yield f"File:              {data['file']}"
+    yield f"Usage:             {', '.join(_named(u) for u in h['usages'])}"
+    ident = h["list_identifier"]
+    yield f"List identifier:   {(ident['text'] or ident['hex']) if ident else '(none)'}"
+    yield f"Sequence number:   {h['sequence_number']['hex']} ({h['sequence_number']['decimal']})"
+    yield f"This update:       {h['this_update']}"
+    yield f"Next update:       {h['next_update'] or '(none)'}"
+    yield f"Subject algorithm: {_named(h['subject_algorithm'])}"
+    for s in h["signers"]:
+        yield f"Signer:            {s['subject']} (issued by {s['issuer']}; {s['digest']})"
+    for x in h["extensions"]:
+        extra = f" ({len(x['ct_log_ids'])} CT logs)" if "ct_log_ids" in x else ""
+        yield f"Extension:         {x['oid']}{extra}"
+    yield f"Entries:           {h['entry_count']}"
+    if "entries" not in data:
+        return
+    yield ""
+    rows = [("#", "Certificate", "Issuer", "Thumbprint", "Attributes")]
+    for i, e in enumerate(data["entries"], 1):
+        rows.append((str(i), printable(e["friendly_name"] or ""), printable(e["issuer"] or ""),
+                     e["sha1"] or e["identifier"], printable(_attribute_summary(e))))
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    for r in rows:
+        yield "  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4]
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {0x7F: "\\x7f"}
+
+
+def printable(text: str) -> str:
+    """Control characters escaped: a name in a hostile CTL must not forge lines of output."""
+    return text.translate(_CONTROL)
+
+
+def _named(item: dict) -> str:
+    return f"{item['name']} ({item['oid']})" if item.get("name") else item["oid"]
+
+
+def _attribute_summary(e: dict) -> str:
+    parts = []
+    if e["ekus"] is not None:
+        parts.append("EKU " + (",".join(x["name"] for x in e["ekus"]) or "none"))
+    if e["disallowed_ekus"] is not None:
+        parts.append("disallowed EKU " + ",".join(x["name"] for x in e["disallowed_ekus"]))
+    if e["disabled_since"] is not None:
+        parts.append(f"disabled since {e['disabled_since']}")
+    if e["not_before"] is not None:
+        parts.append(f"NotBefore {e['not_before']}")
+    if e["not_before_ekus"] is not None:
+        parts.append("NotBefore EKU " + (",".join(x["name"] for x in e["not_before_ekus"]) or "none"))
+    if e["ev_policies"]:
+        parts.append("EV " + ",".join(e["ev_policies"]))
+    if e["chain_policies"]:
+        parts.append("chain policy " + ",".join(x["name"] for x in e["chain_policies"]))
+    if e["updates"]:
+        parts.append("updates " + ",".join(e["updates"]))
+    for raw in e["raw_attributes"]:
+        parts.append(f"{raw['oid']}={raw['value_hex'][:16]}")
+    return "; ".join(parts)
+
+
+
+
+# -- serialized stores and certificate files ---------------------------------------------------
+
+def describe_certificates(source, style: str = "spaced") -> dict:
+    """``show`` of an SST, a PEM bundle or a folder: each certificate with its thumbprints
+    and, for a store, every property decoded (and a CTL the store carries, by header)."""
+    from ..formats.certificates import CertInfo
+    from ..formats.sst import describe_property, sha1_matches
+
+    contexts = source.store.certificates if source.store else [None] * len(source.certificates)
+    certs = []
+    for der, ctx in zip(source.certificates, contexts):
+        info = CertInfo.from_der(der)
+        item = {"sha1": format_hex(info.sha1, style), "sha256": format_hex(info.sha256, style),
+                "subject": info.subject, "issuer": info.issuer,
+                "not_before": iso(info.cert.not_valid_before), "not_after": iso(info.cert.not_valid_after)}
+        if ctx is not None:
+            item["properties"] = [describe_property(p.prop_id, p.value) for p in ctx.properties]
+            item["sha1_property_matches"] = sha1_matches(ctx)
+        certs.append(item)
+    data = {"file": str(source.path), "kind": source.kind, "certificates": certs}
+    if source.trust_list is not None:
+        data["ctl"] = describe(source.trust_list, source.signers(), style=style, entries=False)["header"]
+    return data
+
+
+def render_certificates_text(data: dict) -> str:
+    lines = [f"File:              {data['file']} ({data['kind']}, {len(data['certificates'])} certificates)"]
+    if data.get("ctl"):
+        h = data["ctl"]
+        lines.append(f"CTL:               {h['entry_count']} entries, this update {h['this_update']}")
+    for i, c in enumerate(data["certificates"], 1):
+        lines += ["", f"[{i}] {printable(c['subject'])}", f"    issuer:  {printable(c['issuer'])}",
+                  f"    sha1:    {c['sha1']}",
+                  f"    valid:   {c['not_before']} .. {c['not_after']}"]
+        for p in c.get("properties", []):
+            lines.append(f"    {p['name']} ({p['id']}): {printable(_property_text(p))}")
+    return "\n".join(lines) + "\n"
+
+
+def _property_text(p: dict) -> str:
+    value = p["value"]
+    if isinstance(value, list):
+        return ", ".join(v["name"] if isinstance(v, dict) else v for v in value) or "(empty)"
+    return str(value) if p["decoded"] else f"{value} (raw)"

@@ -1,0 +1,229 @@
+"""Loading signing keys and certificates from files (PEM, DER, PKCS#12), or a PKCS#11 token.
+
+>>> from ctlbuild.signing.keyfiles import load_file_signer_material, open_signer
+>>> key, cert, chain = load_file_signer_material("keys/dev-signer.key", "keys/dev-signer.pem")  # doctest: +SKIP
+>>> signer = open_signer("pkcs11:token=hsm;object=ctl-signer", pin=lambda token: "1234")     # doctest: +SKIP
+
+Passphrases and PINs come from callbacks (the CLI reads an environment variable
+or prompts); they are never taken from arguments and never printed. A private
+key file that its group or others may access is refused unless the caller
+passes ``allow_insecure_permissions=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Callable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from ..errors import FormatError, SignerKeyError
+from ..formats.certificates import eku_oids, load_certificates, same_public_key
+
+PassphraseSource = Callable[[str], bytes | None]
+#: Called with a description of the token ("token 'hsm'"); returns its user PIN, or None.
+PinSource = Callable[[str], str | None]
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
+
+
+def read_private_file(path, what: str, allow_insecure_permissions: bool = False) -> bytes:
+    """The bytes of a file holding a secret, refused when its group or others may access it.
+
+    The mode is taken from the open file (fstat), so a file swapped between the
+    check and the read cannot slip through; nothing is read from a refused file."""
+    try:
+        with open(path, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            # Windows has no such mode bits (stat reports 0o666 for every file).
+            if mode & 0o077 and not allow_insecure_permissions and os.name == "posix":
+                raise SignerKeyError(
+                    f"{path}: {what} may be read or changed by others (mode {stat.S_IMODE(mode):04o}); "
+                    f"run 'chmod 600 {path}', or pass --insecure-key-permissions to use it anyway")
+            return fh.read()
+    except OSError as exc:
+        raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
+
+
+def load_private_key(path, passphrase: PassphraseSource | None = None, *,
+                     allow_insecure_permissions: bool = False):
+    """An RSA or EC private key from PEM, DER (PKCS#8 or traditional) or PKCS#12."""
+    if path and is_pkcs12(path):
+        return load_pkcs12(path, passphrase, allow_insecure_permissions=allow_insecure_permissions)[0]
+    data = read_private_file(path, "private key", allow_insecure_permissions)
+    for attempt in (None, "ask"):
+        password = None if attempt is None else _ask(passphrase, path)
+        try:
+            if b"-----BEGIN" in data:
+                key = serialization.load_pem_private_key(data, password)
+            else:
+                key = serialization.load_der_private_key(data, password)
+        except TypeError:  # encrypted and no password given (or given for a plain key)
+            if attempt is None:
+                continue
+            raise SignerKeyError(f"{path}: private key is not encrypted but a passphrase was given") from None
+        except ValueError as exc:
+            if attempt is None and "encrypted" in str(exc).lower():
+                continue
+            if attempt == "ask":
+                raise SignerKeyError(f"{path}: wrong passphrase or damaged private key") from None
+            raise SignerKeyError(f"{path}: not a private key ({_short(exc)})") from None
+        return _supported(key, path)
+    raise SignerKeyError(f"{path}: cannot load private key")
+
+
+def _ask(passphrase: PassphraseSource | None, path) -> bytes:
+    secret = passphrase(str(path)) if passphrase else None
+    if not secret:
+        raise SignerKeyError(f"{path}: private key is encrypted and no passphrase was given "
+                             "(set CTLBUILD_KEY_PASSPHRASE or run in a terminal to be asked)")
+    return secret
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:120]
+
+
+def _supported(key, path):
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
+            raise SignerKeyError(f"{path}: EC curve {key.curve.name} is not supported (P-256, P-384, P-521)")
+        return key
+    raise SignerKeyError(f"{path}: {type(key).__name__} keys are not supported (RSA or ECDSA)")
+
+
+def load_pkcs12(path, passphrase: PassphraseSource | None = None, *,
+                allow_insecure_permissions: bool = False):
+    """(key, certificate DER, [chain DER]) from a PKCS#12 file."""
+    data = read_private_file(path, "PKCS#12 file", allow_insecure_permissions)
+    for password in (None, b""):
+        try:
+            bundle = pkcs12.load_pkcs12(data, password)
+            break
+        except ValueError:
+            continue
+    else:
+        try:
+            bundle = pkcs12.load_pkcs12(data, _ask(passphrase, path))
+        except ValueError:
+            raise SignerKeyError(f"{path}: wrong passphrase or not a PKCS#12 file") from None
+    if bundle.key is None or bundle.cert is None:
+        raise SignerKeyError(f"{path}: PKCS#12 file must hold a private key and its certificate")
+    der = serialization.Encoding.DER
+    return (_supported(bundle.key, path), bundle.cert.certificate.public_bytes(der),
+            [c.certificate.public_bytes(der) for c in bundle.additional_certs])
+
+
+def load_cert_file(path) -> list[bytes]:
+    data = _read(path, "certificate")
+    try:
+        ders = load_certificates(data, path=path)
+        for d in ders:
+            x509.load_der_x509_certificate(d)
+    except ValueError as exc:
+        raise FormatError(f"not a certificate ({_short(exc)})", path=path) from None
+    return ders
+
+
+_PFX_START = bytes.fromhex("020103")  # PFX ::= SEQUENCE { version INTEGER v3, authSafe, ... }
+
+
+def is_pkcs12(path) -> bool:
+    """By name (.p12, .pfx) or by content: the file is judged, not its extension."""
+    if str(path).lower().endswith((".p12", ".pfx")):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    if head[:1] != b"\x30" or len(head) < 5:
+        return False
+    skip = 2 + (head[1] & 0x7F if head[1] & 0x80 else 0)
+    return head[skip:skip + 3] == _PFX_START
+
+
+def load_file_signer_material(key_path, cert_path=None, chain_paths=(),
+                              passphrase: PassphraseSource | None = None, *,
+                              allow_insecure_permissions: bool = False):
+    """(private key, signer certificate DER, chain DERs); checks the key matches the certificate."""
+    if is_pkcs12(key_path):
+        key, cert, chain = load_pkcs12(key_path, passphrase, allow_insecure_permissions=allow_insecure_permissions)
+        if cert_path is not None and load_cert_file(cert_path)[0] != cert:
+            raise SignerKeyError(f"{cert_path}: not the certificate inside {key_path}; leave out --cert "
+                                 "(a PKCS#12 file carries its own)")
+    else:
+        if cert_path is None:
+            raise SignerKeyError(f"{key_path}: a signer certificate is needed with this key")
+        key = load_private_key(key_path, passphrase, allow_insecure_permissions=allow_insecure_permissions)
+        certs = load_cert_file(cert_path)
+        cert, chain = certs[0], certs[1:]
+    for p in chain_paths:
+        chain.extend(load_cert_file(p))
+    check_key_matches(key, cert, key_path)
+    return key, cert, chain
+
+
+def check_key_matches(key, cert_der: bytes, key_path) -> None:
+    if not same_public_key(x509.load_der_x509_certificate(cert_der).public_key(), key.public_key()):
+        raise SignerKeyError(f"{key_path}: private key does not match the signer certificate")
+
+
+def write_private_key(path: Path, key) -> None:
+    """PKCS#8 PEM, created mode 0600 (never readable by others, even for a moment)."""
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+
+
+def is_pkcs11_uri(key) -> bool:
+    """Does this key location name a PKCS#11 object (RFC 7512) rather than a file?"""
+    return isinstance(key, str) and key[:7].lower() == "pkcs11:"
+
+
+def open_signer(key: str, cert=None, chain=(), *, scheme: str | None = None,
+                passphrase: PassphraseSource | None = None, pin: PinSource | None = None,
+                allow_insecure_permissions: bool = False):
+    """A Signer for a key location: a key file, or a ``pkcs11:`` URI naming a key on a token.
+
+    A token signer holds a session open: close it (``signer.close()``) when done."""
+    from .signer import FileSigner
+
+    if is_pkcs11_uri(key):
+        from .pkcs11 import open_pkcs11_signer
+
+        signer = open_pkcs11_signer(key, cert, chain, scheme=scheme, pin=pin,
+                                    allow_insecure_permissions=allow_insecure_permissions)
+        try:
+            check_ctl_signer_certificate(signer.certificate, cert or key)
+        except BaseException:
+            signer.close()
+            raise
+        return signer
+    private_key, cert_der, chain_ders = load_file_signer_material(
+        key, cert, chain, passphrase, allow_insecure_permissions=allow_insecure_permissions)
+    check_ctl_signer_certificate(cert_der, cert or key)
+    return FileSigner(private_key, cert_der, chain_ders, scheme)
+
+
+def check_ctl_signer_certificate(cert_der: bytes, where) -> None:
+    """Refuse a signer certificate without a CTL-signing EKU: Windows would reject its lists."""
+    from ..oids import CTL_SIGNER_EKUS
+
+    if not eku_oids(x509.load_der_x509_certificate(cert_der)) & CTL_SIGNER_EKUS:
+        raise SignerKeyError(f"{where}: signer certificate has no CTL-signing EKU "
+                             "(1.3.6.1.4.1.311.10.3.1 or .10.3.9); Windows would reject the list")

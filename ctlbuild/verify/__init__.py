@@ -1,0 +1,1 @@
+"""Verification of signed CTLs: every signature, each check a finding."""

@@ -1,0 +1,47 @@
+from asn1crypto.core import Integer, ObjectIdentifier, OctetString
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ctlbuild.ctl import der
+
+
+@given(st.integers(min_value=-(2 ** 80), max_value=2 ** 80))
+def test_integer_matches_asn1crypto(value):
+    assert der.integer(value) == Integer(value).dump()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2 ** 40), min_size=1, max_size=8),
+       st.integers(0, 2), st.integers(0, 39))
+def test_oid_round_trip(rest, first, second):
+    dotted = ".".join(str(a) for a in [first, second, *rest])
+    encoded = der.oid(dotted)
+    assert encoded == ObjectIdentifier(dotted).dump()
+    assert der.decode_oid(encoded[2:]) == dotted
+
+
+@given(st.binary(max_size=70000))
+def test_tlv_matches_asn1crypto_and_reads_back(content):
+    encoded = der.tlv(der.OCTET_STRING, content)
+    assert encoded == OctetString(content).dump()
+    assert der.read_tlv(encoded, 0) == (der.OCTET_STRING, len(encoded) - len(content), len(encoded))
+
+
+def test_read_tlv_refuses_non_der_lengths():
+    for bad, why in [(b"\x04\x80\x00\x00", "indefinite"), (b"\x04\x81\x05abcde", "non-minimal"),
+                     (b"\x04\x05ab", "past the end"), (b"\x04", "truncated")]:
+        try:
+            der.read_tlv(bad, 0)
+        except der.DerError as exc:
+            assert why in str(exc)
+        else:
+            raise AssertionError(f"accepted {bad!r}")
+
+
+def test_huge_length_claim_is_refused_without_allocating():
+    # A 4 GiB claim in a 10-byte buffer fails at once.
+    try:
+        der.read_tlv(b"\x30\x84\xff\xff\xff\xff" + b"\x00" * 4, 0)
+    except der.DerError as exc:
+        assert "runs past the end" in str(exc)
+    else:
+        raise AssertionError("accepted")
