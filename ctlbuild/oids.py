@@ -156,8 +156,14 @@ def eku_name(oid: str) -> str:
     return _EKU_NAMES.get(oid, oid)
 
 
-HASH_NAMES = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash",
-              HashAlg.MD5: "md5", HashAlg.SHA384: "sha384", HashAlg.SHA512: "sha512"}
+#: Digests by the names hashlib, lists and the CLI give them: the one table of hash names.
+DIGEST_OIDS = {"md5": HashAlg.MD5, "sha1": HashAlg.SHA1, "sha256": HashAlg.SHA256,
+               "sha384": HashAlg.SHA384, "sha512": HashAlg.SHA512}
+#: What a signature may be made with, the default first (SHA-1 only when asked for).
+SIGNING_DIGESTS = ("sha256", "sha384", "sha512", "sha1")
+#: OID → name of every hash a CTL can name: the digests, and the subjectAlgorithm of
+#: Windows' disallowedcert.stl.
+HASH_NAMES = {oid: name for name, oid in DIGEST_OIDS.items()} | {HashAlg.DISALLOWED_HASH: "disallowed_hash"}
 
 USAGE_NAMES = {Usage.ROOT_LIST_SIGNER: "root_list_signer", Usage.DISALLOWED_LIST: "disallowed_list",
                Usage.CTL_SIGNING: "ctl_signing", "1.3.6.1.4.1.311.10.3.32": "pin_rules_ctl",

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ctlbuild.signing.devkeys import DevKeyPaths, create_dev_keys
-from ctlbuild.signing.keyfiles import open_signer
+from ctlbuild.signing.open import open_signer
 
 #: The frozen "now" of the tests; dev keys are valid around it.
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)

@@ -11,9 +11,9 @@ from ..build.pipeline import build_content, build_list
 from ..errors import SignerKeyError, UsageError
 from ..formats.certificates import eku_oids
 from ..lists.reader import load_list
-from ..oids import Usage
+from ..oids import SIGNING_DIGESTS, Usage
 from ..signing.devkeys import DevKeyPaths
-from ..signing.keyfiles import open_signer
+from ..signing.open import open_signer
 from .common import (
     Progress,
     insecure_key_permissions,
@@ -36,7 +36,7 @@ from .common import (
               help="Certificates to embed above the signer (repeatable).")
 @click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), default="keys",
               show_default=True, help="Development keys, used when neither --key nor the list names a signer.")
-@click.option("--digest", type=click.Choice(["sha256", "sha384", "sha512", "sha1"]),
+@click.option("--digest", type=click.Choice(SIGNING_DIGESTS),
               help="Digest for the signature (default: the list's, else sha256).")
 @click.option("--scheme", type=click.Choice(["pkcs1v15", "pss", "ecdsa"]),
               help="Signature scheme (default: PKCS#1 v1.5 for RSA, ECDSA for EC keys).")

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from .. import __version__
+from .._version import __version__
 from ..ctl.encode import encode_ctl
 from ..errors import SigningError
 from ..formats.cab import write_cab
 from ..formats.sst import SerializedStore, SstContext, properties_for_entry, write_sst
+from ..formats.stl import sign_ctl
 from ..lists.reader import LoadedList
 from ..model import TrustList
-from ..signing.signer import Signer, sign_ctl
+from ..signing.signer import Signer
 from ..timeutil import iso
 from .outputs import file_record
 

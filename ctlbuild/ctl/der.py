@@ -147,3 +147,10 @@ def children(buf, start: int, end: int):
         tag, s, e = read_tlv(buf, pos, end)
         yield tag, s, e, pos
         pos = e
+
+
+def content_octets(element):
+    """The element at the start of ``element`` without its tag and length. For a CTL this is
+    the span the outer messageDigest covers (FORMATS.md §1). A memoryview stays a view."""
+    _tag, start, end = read_tlv(element, 0)
+    return element[start:end]

@@ -19,7 +19,12 @@ from ..model import Entry, Extension, TrustList
 from ..oids import ROOT_PROGRAM_FLAGS, Prop
 from ..timeutil import asn1_time
 from . import der
-from .der import OCTET_STRING, SEQUENCE, SET
+from .der import (
+    OCTET_STRING,
+    SEQUENCE,
+    SET,
+    content_octets,  # noqa: F401  part of the public API (ctlbuild.content_octets)
+)
 
 #: The qualifier every root-program policy carries in Microsoft's files (FORMATS.md §3):
 #: CERT_ROOT_PROGRAM_FLAG_ORG | _LSC as a BIT STRING.
@@ -159,9 +164,3 @@ def _encode_entries(entries, progress):
         yield encode_entry(entry, cache)
     if progress is not None:
         progress(len(entries))
-
-
-def content_octets(ctl_der: bytes) -> bytes:
-    """The CTL without its SEQUENCE header: the span the outer messageDigest covers."""
-    _tag, start, _end = der.read_tlv(ctl_der, 0)
-    return ctl_der[start:]

@@ -1,4 +1,4 @@
-"""Reading the PKCS#7 SignedData envelope around a CTL (FORMATS.md §1).
+"""The PKCS#7 SignedData envelope around a CTL (FORMATS.md §1), read and written.
 
 >>> from ctlbuild.formats.stl import parse_signed_ctl
 >>> signed = parse_signed_ctl(open("authroot.stl", "rb").read())   # doctest: +SKIP
@@ -6,19 +6,30 @@
 
 Only the envelope is parsed here: the CTL is located by walking the DER and
 left as bytes, so a 1M-entry file costs nothing until someone decodes it.
+
+Writing (``sign_ctl``): ``cryptography``'s PKCS#7 builder cannot set the CTL
+content type, so the envelope is assembled with asn1crypto and only the key
+operation goes through the Signer (a key file or a PKCS#11 token).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from asn1crypto import cms, core, x509
+from asn1crypto import algos, cms, core, x509
 
 from ..ctl import asn1, der  # noqa: F401  asn1 registers the CTL content type and Microsoft attributes
 from ..ctl.der import SEQUENCE, DerError
-from ..errors import FormatError
-from ..oids import ContentType
+from ..errors import FormatError, SigningError
+from ..model import Opus
+from ..oids import SIGNING_DIGESTS, Attr, ContentType, SigAlg
+
+if TYPE_CHECKING:  # the envelope needs only a Signer's interface, never the signing package
+    from ..signing.signer import Signer
 
 
 @dataclass
@@ -34,8 +45,7 @@ class SignedCtl:
     @property
     def content_octets(self) -> bytes:
         """The CTL without its tag and length: what the outer messageDigest covers."""
-        _t, start, _e = der.read_tlv(self.ctl_der, 0)
-        return self.ctl_der[start:]
+        return der.content_octets(self.ctl_der)
 
     @cached_property
     def certificates(self) -> list[x509.Certificate]:
@@ -112,3 +122,109 @@ def _locate_ctl(data: bytes) -> tuple[int, int]:
             raise DerError("eContent is not a single CertificateTrustList SEQUENCE", cs)
         return cs, ce
     raise DerError("encapContentInfo content is not [0] EXPLICIT", pos)
+
+
+# -- writing ------------------------------------------------------------------------------
+
+def signature_algorithm(scheme: str, digest: str) -> dict:
+    """The SignerInfo digestEncryptionAlgorithm for a signature scheme (``signing.signer.SCHEMES``)."""
+    if scheme == "pkcs1v15":
+        # Microsoft's CTLs name plain rsaEncryption here, never sha*WithRSAEncryption.
+        return {"algorithm": SigAlg.RSA, "parameters": core.Null()}
+    if scheme == "pss":
+        size = hashlib.new(digest).digest_size
+        params = algos.RSASSAPSSParams({
+            "hash_algorithm": {"algorithm": digest},
+            "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": digest}},
+            "salt_length": size,
+        })
+        return {"algorithm": SigAlg.RSA_PSS, "parameters": params}
+    oids = {"sha256": SigAlg.ECDSA_SHA256, "sha384": SigAlg.ECDSA_SHA384, "sha512": SigAlg.ECDSA_SHA512}
+    if digest not in oids:
+        raise SigningError(f"ECDSA with {digest.upper()} is not offered: use sha256, sha384 or sha512")
+    return {"algorithm": oids[digest]}
+
+
+
+
+def signed_attributes(covered: bytes, digest: str, signing_time: datetime | None,
+                      opus: Opus | None) -> cms.CMSAttributes:
+    """contentType, messageDigest (of ``covered``, the CTL's content octets), signingTime
+    and SpcSpOpusInfo, in Microsoft's order (DER sorts the SET when it is dumped)."""
+    attrs = [
+        {"type": "content_type", "values": [ContentType.CTL]},
+        {"type": "message_digest", "values": [hashlib.new(digest, covered).digest()]},
+    ]
+    if signing_time is not None:
+        attrs.append({"type": "signing_time", "values": [cms.Time(_time_choice(signing_time))]})
+    if opus is not None:
+        attrs.append({"type": Attr.SPC_SP_OPUS_INFO, "values": [_opus_value(opus)]})
+    return cms.CMSAttributes(attrs)
+
+
+def _time_choice(when: datetime) -> dict:
+    when = when.replace(microsecond=0)
+    return {"utc_time": when} if 1950 <= when.year < 2050 else {"generalized_time": when}
+
+
+def _opus_value(opus: Opus) -> dict:
+    value = {}
+    if opus.program_name is not None:
+        value["program_name"] = {"unicode": opus.program_name}
+    if opus.url is not None:
+        value["more_info"] = {"url": opus.url}
+    return value
+
+
+def sign_ctl(ctl_der: bytes, signer: Signer, *, signing_time: datetime | None,
+             opus: Opus | None = None, digest: str = "sha256") -> bytes:
+    """The .stl bytes: ContentInfo(SignedData) carrying ``ctl_der`` as Microsoft's files do."""
+    if digest not in SIGNING_DIGESTS:
+        raise SigningError(f"unknown digest {digest!r} (one of {', '.join(SIGNING_DIGESTS)})")
+    # messageDigest covers the CTL's content octets (no tag and length); a view, not a copy.
+    attrs = signed_attributes(der.content_octets(memoryview(ctl_der)), digest, signing_time, opus)
+    try:
+        signature = signer.sign(attrs.dump(), digest)
+    except SigningError:
+        raise
+    except Exception as exc:  # a token or key failure: one line, no traceback
+        raise SigningError(f"signing failed: {exc}") from None
+    cert = x509.Certificate.load(signer.certificate)
+    digest_algorithm = {"algorithm": digest, "parameters": core.Null()}
+    signer_info = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
+            "issuer": cert.issuer, "serial_number": cert.serial_number}}),
+        "digest_algorithm": digest_algorithm,
+        "signed_attrs": attrs,
+        "signature_algorithm": signature_algorithm(signer.scheme, digest),
+        "signature": signature,
+    })
+    certificates = [x509.Certificate.load(c) for c in [signer.certificate, *signer.chain]]
+    signed_data = cms.SignedData({
+        "version": "v1",
+        "digest_algorithms": [digest_algorithm],
+        "encap_content_info": {"content_type": ContentType.CTL},  # the CTL goes in by _envelope
+        "certificates": certificates,
+        "signer_infos": [signer_info],
+    })
+    return _envelope(signed_data, ctl_der)
+
+
+def _envelope(signed_data: cms.SignedData, ctl_der: bytes) -> bytes:
+    """ContentInfo { signedData, [0] SignedData { ..., encapContentInfo { CTL, [0] ctl_der }, ... } }.
+
+    The same bytes asn1crypto's dump() gives with the CTL as eContent, assembled
+    here because dump() copies the content once per nesting level: ~250 MB of
+    copies for a 1M-entry list, where this joins it once."""
+    econtent = [der.oid(ContentType.CTL), der.header(0xA0, len(ctl_der)), ctl_der]
+    encap = [der.header(SEQUENCE, _size(econtent)), *econtent]
+    body = [signed_data["version"].dump(), signed_data["digest_algorithms"].dump(), *encap,
+            signed_data["certificates"].dump(), signed_data["signer_infos"].dump()]
+    signed = [der.header(SEQUENCE, _size(body)), *body]
+    info = [der.oid(ContentType.SIGNED_DATA), der.header(0xA0, _size(signed)), *signed]
+    return b"".join([der.header(SEQUENCE, _size(info)), *info])
+
+
+def _size(parts) -> int:
+    return sum(map(len, parts))

@@ -32,7 +32,8 @@ from ..model import (
     Opus,
     TrustList,
 )
-from ..oids import USAGE_NAMES, HashAlg, eku_oid, is_oid
+from ..oids import SIGNING_DIGESTS, USAGE_NAMES, HashAlg, eku_oid, is_oid
+from ..signing.open import is_pkcs11_uri
 from ..thumbprint import parse_hex
 from ..timeutil import Filetime, parse_duration
 
@@ -357,12 +358,12 @@ class _ListReader:
         cert = self.string(t, "cert", "signer")
         chain = self.string_list(t, "chain", "signer") or []
         digest = self.string(t, "digest", "signer", default="sha256")
-        if digest not in ("sha1", "sha256", "sha384", "sha512"):
-            self.fail("must be sha256, sha384, sha512 or sha1", "signer", "digest")
+        if digest not in SIGNING_DIGESTS:
+            self.fail(f"must be {', '.join(SIGNING_DIGESTS[:-1])} or {SIGNING_DIGESTS[-1]}", "signer", "digest")
         scheme = self.string(t, "scheme", "signer")
         if scheme not in (None, "pkcs1v15", "pss", "ecdsa"):
             self.fail("must be pkcs1v15, pss or ecdsa", "signer", "scheme")
-        resolved = key if key.startswith("pkcs11:") else str(self.base / key)
+        resolved = key if is_pkcs11_uri(key) else str(self.base / key)
         return SignerSpec(resolved, self.base / cert if cert else None,
                           tuple(self.base / c for c in chain), digest, scheme)
 

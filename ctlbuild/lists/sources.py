@@ -21,12 +21,10 @@ from ..formats.certificates import CertInfo, common_name, load_certificates
 from ..formats.sst import SerializedStore, is_sst, read_sst
 from ..formats.stl import SignedCtl, parse_signed_ctl
 from ..model import TrustList
-from ..oids import ContentType, HashAlg
+from ..oids import HASH_NAMES, ContentType
 from .reader import LoadedList, load_list
 
 _SIGNED_DATA = der.oid(ContentType.SIGNED_DATA)
-_DIGEST_NAMES = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.SHA384: "sha384",
-                 HashAlg.SHA512: "sha512", HashAlg.MD5: "md5"}
 
 
 @dataclass
@@ -172,7 +170,7 @@ def signer_summaries(signed: SignedCtl) -> list[dict]:
         cert = None
         if sid.name == "issuer_and_serial_number":
             cert = by_sid.get((sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native))
-        digest = _DIGEST_NAMES.get(info["digest_algorithm"]["algorithm"].dotted,
+        digest = HASH_NAMES.get(info["digest_algorithm"]["algorithm"].dotted,
                                    info["digest_algorithm"]["algorithm"].dotted)
         if cert is None:
             out.append({"subject": "(certificate not embedded)", "issuer": "", "serial": None, "digest": digest})

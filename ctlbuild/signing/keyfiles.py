@@ -1,8 +1,7 @@
-"""Loading signing keys and certificates from files (PEM, DER, PKCS#12), or a PKCS#11 token.
+"""Loading signing keys and certificates from files (PEM, DER, PKCS#12).
 
->>> from ctlbuild.signing.keyfiles import load_file_signer_material, open_signer
+>>> from ctlbuild.signing.keyfiles import load_file_signer_material
 >>> key, cert, chain = load_file_signer_material("keys/dev-signer.key", "keys/dev-signer.pem")  # doctest: +SKIP
->>> signer = open_signer("pkcs11:token=hsm;object=ctl-signer", pin=lambda token: "1234")     # doctest: +SKIP
 
 Passphrases and PINs come from callbacks (the CLI reads an environment variable
 or prompts); they are never taken from arguments and never printed. A private
@@ -23,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import FormatError, SignerKeyError
-from ..formats.certificates import eku_oids, load_certificates, same_public_key
+from ..formats.certificates import load_certificates, same_public_key
 
 PassphraseSource = Callable[[str], bytes | None]
 #: Called with a description of the token ("token 'hsm'"); returns its user PIN, or None.
@@ -188,42 +187,3 @@ def write_private_key(path: Path, key) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
-
-
-def is_pkcs11_uri(key) -> bool:
-    """Does this key location name a PKCS#11 object (RFC 7512) rather than a file?"""
-    return isinstance(key, str) and key[:7].lower() == "pkcs11:"
-
-
-def open_signer(key: str, cert=None, chain=(), *, scheme: str | None = None,
-                passphrase: PassphraseSource | None = None, pin: PinSource | None = None,
-                allow_insecure_permissions: bool = False):
-    """A Signer for a key location: a key file, or a ``pkcs11:`` URI naming a key on a token.
-
-    A token signer holds a session open: close it (``signer.close()``) when done."""
-    from .signer import FileSigner
-
-    if is_pkcs11_uri(key):
-        from .pkcs11 import open_pkcs11_signer
-
-        signer = open_pkcs11_signer(key, cert, chain, scheme=scheme, pin=pin,
-                                    allow_insecure_permissions=allow_insecure_permissions)
-        try:
-            check_ctl_signer_certificate(signer.certificate, cert or key)
-        except BaseException:
-            signer.close()
-            raise
-        return signer
-    private_key, cert_der, chain_ders = load_file_signer_material(
-        key, cert, chain, passphrase, allow_insecure_permissions=allow_insecure_permissions)
-    check_ctl_signer_certificate(cert_der, cert or key)
-    return FileSigner(private_key, cert_der, chain_ders, scheme)
-
-
-def check_ctl_signer_certificate(cert_der: bytes, where) -> None:
-    """Refuse a signer certificate without a CTL-signing EKU: Windows would reject its lists."""
-    from ..oids import CTL_SIGNER_EKUS
-
-    if not eku_oids(x509.load_der_x509_certificate(cert_der)) & CTL_SIGNER_EKUS:
-        raise SignerKeyError(f"{where}: signer certificate has no CTL-signing EKU "
-                             "(1.3.6.1.4.1.311.10.3.1 or .10.3.9); Windows would reject the list")

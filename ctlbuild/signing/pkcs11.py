@@ -29,6 +29,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 from urllib.parse import quote, unquote_to_bytes
 
+import pkcs11
+from pkcs11.util.ec import (
+    encode_ec_public_key,
+    encode_ecdsa_signature,
+    encode_named_curve_parameters,
+)
+from pkcs11.util.rsa import encode_rsa_public_key
+from pkcs11.util.x509 import decode_x509_certificate
+
 from ..errors import SignerKeyError, SigningError
 from ..formats.certificates import same_public_key
 from .keyfiles import PinSource, load_cert_file, read_private_file
@@ -166,15 +175,6 @@ def _text(raw: bytes, name: str) -> str:
 
 # -- the module and the token ----------------------------------------------------------------
 
-def _library():
-    try:
-        import pkcs11
-    except ImportError:
-        raise SignerKeyError("pkcs11: URIs need the python-pkcs11 package "
-                             "(pip install 'python-pkcs11>=0.10')") from None
-    return pkcs11
-
-
 def module_path(uri: Pkcs11Uri, environ=os.environ) -> str:
     """The PKCS#11 module to load: the URI's module-path / module-name, else
     $CTLBUILD_PKCS11_MODULE, else SoftHSM2 where it is usually installed."""
@@ -220,7 +220,6 @@ def _find_named(name: str, folders: Iterable[str]) -> str:
 
 def load_module(path: str):
     """The loaded PKCS#11 module (python-pkcs11 keeps one per path for the process)."""
-    pkcs11 = _library()
     try:
         return pkcs11.lib(path)
     except Exception as exc:  # dlopen failures and C_Initialize errors: one line either way
@@ -254,7 +253,6 @@ def _library_matches(lib, uri: Pkcs11Uri) -> str | None:
 
 def find_token(lib, uri: Pkcs11Uri, module: str):
     """The one initialised token that the URI's token and slot attributes select."""
-    pkcs11 = _library()
     mismatch = _library_matches(lib, uri)
     if mismatch:
         raise SignerKeyError(f"{uri}: module {module} does not match the URI ({mismatch})")
@@ -320,7 +318,6 @@ def open_session(uri: Pkcs11Uri, *, pin: PinSource | None = None, rw: bool = Fal
     """(session, token, module path): a session on the URI's token, logged in as the user.
 
     The token is found before the PIN is asked for, so a mistyped token name costs no PIN try."""
-    pkcs11 = _library()
     module = module_path(uri, environ)
     lib = load_module(module)
     token = find_token(lib, uri, module)
@@ -376,13 +373,10 @@ class Pkcs11Signer(Signer):
         return self._scheme == "pkcs1v15"
 
     def sign(self, data: bytes, digest: str) -> bytes:
-        pkcs11 = _library()
         mech = pkcs11.Mechanism
         hashed = hashlib.new(digest, bytes(data)).digest()
         try:
             if self._scheme == "ecdsa":
-                from pkcs11.util.ec import encode_ecdsa_signature
-
                 # The token returns r || s; CMS wants the DER ECDSA-Sig-Value.
                 return encode_ecdsa_signature(self._key.sign(hashed, mechanism=mech.ECDSA))
             if self._scheme == "pss":
@@ -434,7 +428,6 @@ def digest_info(digest: str, hashed: bytes) -> bytes:
 
 def find_private_key(session, uri: Pkcs11Uri, where: str):
     """The one private key the URI's object= / id= select on the token."""
-    pkcs11 = _library()
     kind = uri.attributes.get("type")
     if kind not in (None, "private"):
         raise SignerKeyError(f"{uri}: type={kind}: the URI must name a private key (type=private)")
@@ -461,7 +454,6 @@ def find_private_key(session, uri: Pkcs11Uri, where: str):
 
 def key_scheme(key, where: str, scheme: str | None) -> str:
     """The signature scheme for a token key: as FileSigner decides for a key file."""
-    pkcs11 = _library()
     key_type = key.key_type
     if key_type == pkcs11.KeyType.RSA:
         kind, default = "RSA", "pkcs1v15"
@@ -494,7 +486,6 @@ def token_public_key(session, key, where: str):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    pkcs11 = _library()
     attr = pkcs11.Attribute
     if key.key_type == pkcs11.KeyType.RSA:
         try:
@@ -506,9 +497,7 @@ def token_public_key(session, key, where: str):
     if public is None:
         return None
     if key.key_type == pkcs11.KeyType.RSA:
-        from pkcs11.util.rsa import encode_rsa_public_key
         return serialization.load_der_public_key(_spki_rsa(encode_rsa_public_key(public)))
-    from pkcs11.util.ec import encode_ec_public_key
     return serialization.load_der_public_key(encode_ec_public_key(public))
 
 
@@ -521,7 +510,6 @@ def _spki_rsa(pkcs1: bytes) -> bytes:
 
 def _beside(key, object_class) -> dict:
     """A template for the objects stored with ``key``: same CKA_ID, else same label."""
-    pkcs11 = _library()
     template = {pkcs11.Attribute.CLASS: object_class}
     if key.id:
         template[pkcs11.Attribute.ID] = key.id
@@ -531,7 +519,7 @@ def _beside(key, object_class) -> dict:
 
 
 def _public_object(session, key):
-    found = list(session.get_objects(_beside(key, _library().ObjectClass.PUBLIC_KEY)))
+    found = list(session.get_objects(_beside(key, pkcs11.ObjectClass.PUBLIC_KEY)))
     return found[0] if len(found) == 1 else None
 
 
@@ -539,7 +527,6 @@ def _token_certificate(session, key, public, uri: Pkcs11Uri, where: str) -> byte
     """The certificate stored beside the key (same CKA_ID, else same label) whose key is the key's."""
     from cryptography import x509
 
-    pkcs11 = _library()
     ders = [bytes(c[pkcs11.Attribute.VALUE]) for c in session.get_objects(_beside(key, pkcs11.ObjectClass.CERTIFICATE))]
     if public is not None:
         ders = [d for d in ders if same_public_key(x509.load_der_x509_certificate(d).public_key(), public)]
@@ -581,7 +568,6 @@ def open_pkcs11_signer(uri_text: str, cert_path=None, chain_paths=(), *, scheme:
     """A Signer for the private key a ``pkcs11:`` URI names. The certificate comes from
     ``cert_path`` (with any chain after it in the file), else from the token beside the key."""
     uri = parse_uri(uri_text)
-    pkcs11 = _library()
     # Read the files first: a missing --cert costs no PIN try.
     cert_ders = load_cert_file(cert_path) if cert_path is not None else []
     extra = [d for p in chain_paths for d in load_cert_file(p)]
@@ -627,7 +613,6 @@ def create_token_key(uri_text: str, algorithm: str, issue: Callable, *, pin: Pin
         raise SignerKeyError(f"{uri}: type must be private (or absent) for a new key")
     if algorithm not in ("rsa", "ec"):
         raise SignerKeyError(f"unknown key algorithm {algorithm!r} (rsa or ec)")
-    pkcs11 = _library()
     attr = pkcs11.Attribute
     session, token, _module = open_session(uri, pin=pin, rw=True, environ=environ,
                                            allow_insecure_permissions=allow_insecure_permissions)
@@ -652,8 +637,6 @@ def create_token_key(uri_text: str, algorithm: str, issue: Callable, *, pin: Pin
         if algorithm == "rsa":
             public, private = session.generate_keypair(pkcs11.KeyType.RSA, 3072, **common)
         else:
-            from pkcs11.util.ec import encode_named_curve_parameters
-
             params = session.create_domain_parameters(
                 pkcs11.KeyType.EC, {attr.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True)
             public, private = params.generate_keypair(**common)
@@ -661,8 +644,6 @@ def create_token_key(uri_text: str, algorithm: str, issue: Callable, *, pin: Pin
         public_key = token_public_key(session, private, where)
         certificate = issue(public_key)
         der = certificate.public_bytes(serialization.Encoding.DER)
-        from pkcs11.util.x509 import decode_x509_certificate
-
         template = decode_x509_certificate(der)
         template.update({attr.TOKEN: True, attr.PRIVATE: False, attr.LABEL: uri.label, attr.ID: key_id})
         created.append(session.create_object(template))

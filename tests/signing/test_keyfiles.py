@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 
 from ctlbuild._cli import main
 from ctlbuild.errors import SignerKeyError
-from ctlbuild.signing.keyfiles import load_pkcs12, load_private_key, open_signer
+from ctlbuild.signing.keyfiles import load_pkcs12, load_private_key
+from ctlbuild.signing.open import open_signer
 from tests.conftest import SIGNING_TIME
 
 LIST = "examples/diginotar-kb2616676.toml"

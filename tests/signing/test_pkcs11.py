@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -93,14 +92,6 @@ def test_module_path_resolution(tmp_path):
             module_path(parse_uri(text), environ={})
     with pytest.raises(SignerKeyError, match="from CTLBUILD_PKCS11_MODULE"):
         module_path(parse_uri("pkcs11:"), environ={"CTLBUILD_PKCS11_MODULE": "/no/such.so"})
-
-
-def test_without_python_pkcs11_the_error_says_what_to_install(monkeypatch):
-    from ctlbuild.signing.keyfiles import open_signer
-
-    monkeypatch.setitem(sys.modules, "pkcs11", None)  # makes `import pkcs11` fail
-    with pytest.raises(SignerKeyError, match="python-pkcs11"):
-        open_signer(uri("rsa-signer"), pin=lambda _t: PIN)
 
 
 # -- a SoftHSM2 token for the session --------------------------------------------------------
@@ -259,8 +250,8 @@ def test_list_signer_may_name_a_token_key(hsm, tmp_path):
 
 def test_token_mechanisms_and_raw_rsa_agree(hsm, ctl_der):
     """Tokens without SHA*_RSA_PKCS get the DigestInfo through raw RSA_PKCS: the same bytes."""
-    from ctlbuild.signing.keyfiles import open_signer
-    from ctlbuild.signing.signer import sign_ctl
+    from ctlbuild.formats.stl import sign_ctl
+    from ctlbuild.signing.open import open_signer
 
     with open_signer(uri("rsa-signer"), hsm.certs["rsa-signer"], pin=lambda _t: PIN) as signer:
         combined = sign_ctl(ctl_der, signer, signing_time=NOW, digest="sha256")
@@ -272,8 +263,8 @@ def test_token_mechanisms_and_raw_rsa_agree(hsm, ctl_der):
 def test_ec_signatures_are_der_and_not_claimed_deterministic(hsm, ctl_der, root_der):
     from asn1crypto import algos, cms
 
-    from ctlbuild.signing.keyfiles import open_signer
-    from ctlbuild.signing.signer import sign_ctl
+    from ctlbuild.formats.stl import sign_ctl
+    from ctlbuild.signing.open import open_signer
     from ctlbuild.verify.verifier import verify_ctl
 
     with open_signer(uri("ec-signer"), pin=lambda _t: PIN) as signer:
@@ -390,8 +381,8 @@ def test_missing_module_from_environment(hsm, tmp_path):
 
 
 def test_signing_failure_on_the_token_is_a_signing_error(hsm, ctl_der):
-    from ctlbuild.signing.keyfiles import open_signer
-    from ctlbuild.signing.signer import sign_ctl
+    from ctlbuild.formats.stl import sign_ctl
+    from ctlbuild.signing.open import open_signer
 
     signer = open_signer(uri("rsa-signer"), hsm.certs["rsa-signer"], pin=lambda _t: PIN)
     signer._session.close()  # the token went away under us

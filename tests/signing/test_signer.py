@@ -7,12 +7,13 @@ from asn1crypto import cms
 
 from ctlbuild.ctl.encode import encode_ctl
 from ctlbuild.errors import SignerKeyError
-from ctlbuild.formats.stl import parse_signed_ctl
+from ctlbuild.formats.stl import parse_signed_ctl, sign_ctl
 from ctlbuild.lists.reader import load_list
 from ctlbuild.model import Opus
 from ctlbuild.oids import Attr, ContentType, SigAlg
-from ctlbuild.signing.keyfiles import load_private_key, open_signer
-from ctlbuild.signing.signer import FileSigner, sign_ctl
+from ctlbuild.signing.keyfiles import load_private_key
+from ctlbuild.signing.open import open_signer
+from ctlbuild.signing.signer import FileSigner
 from ctlbuild.verify.verifier import verify_ctl
 from tests.conftest import NOW
 

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ctlbuild.ctl.encode import encode_ctl
-from ctlbuild.formats.stl import parse_signed_ctl
+from ctlbuild.formats.stl import parse_signed_ctl, sign_ctl
 from ctlbuild.lists.reader import load_list
 from ctlbuild.signing.keyfiles import load_cert_file, load_private_key
-from ctlbuild.signing.signer import FileSigner, sign_ctl
+from ctlbuild.signing.signer import FileSigner
 from ctlbuild.verify.verifier import FAIL, verify_ctl
 from tests.conftest import NOW
 from tests.fixtures_ms import all_stl_params, anchor_paths, stl_path
