@@ -15,10 +15,10 @@ import time
 from asn1crypto import core, x509
 
 from ctlbuild.ctl.asn1.ctl import CertificateTrustList
+from ctlbuild.ctl.attributes import BY_FIELD
 from ctlbuild.ctl.encode import encode_ctl
 from ctlbuild.lists.reader import load_list
 from ctlbuild.model import Entry, TrustList
-from ctlbuild.oids import PROP_PREFIX, Prop
 
 
 def _time(when) -> dict:
@@ -29,21 +29,20 @@ def _attributes(e: Entry) -> list[dict]:
     """The attribute values the synthetic lists use, each made the obvious way."""
     attrs = []
 
-    def add(prop, value):
-        attrs.append({"type": PROP_PREFIX + str(prop), "values": [value]})
+    def add(field, value):
+        attrs.append({"type": BY_FIELD[field].oid, "values": [value]})
 
     if e.ekus is not None:
-        add(Prop.ENHKEY_USAGE, x509.ExtKeyUsageSyntax(list(e.ekus)).dump())
+        add("ekus", x509.ExtKeyUsageSyntax(list(e.ekus)).dump())
     if e.friendly_name is not None:
-        add(Prop.FRIENDLY_NAME, (e.friendly_name + "\0").encode("utf-16-le"))
+        add("friendly_name", (e.friendly_name + "\0").encode("utf-16-le"))
     if e.disabled_since is not None:
-        add(Prop.DISALLOWED_FILETIME, e.disabled_since.to_bytes())
+        add("disabled_since", e.disabled_since.to_bytes())
     if e.not_before is not None:
-        add(Prop.NOT_BEFORE_FILETIME, e.not_before.to_bytes())
-    for name, prop in (("sha256", Prop.AUTH_ROOT_SHA256_HASH), ("key_id", Prop.KEY_IDENTIFIER),
-                       ("subject_name_md5", Prop.SUBJECT_NAME_MD5_HASH)):
+        add("not_before", e.not_before.to_bytes())
+    for name in ("sha256", "key_id", "subject_name_md5"):
         if getattr(e, name) is not None:
-            add(prop, getattr(e, name))
+            add(name, getattr(e, name))
     for name in ("disallowed_ekus", "not_before_ekus", "ev_policies", "chain_policies"):
         if getattr(e, name) is not None:
             raise NotImplementedError(f"the naive encoder here does not do {name}")

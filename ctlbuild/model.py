@@ -61,6 +61,13 @@ class Entry:
         """A display field (friendly_name, issuer, note) in ``lang`` when translated."""
         return _translated(self, field, lang)
 
+    def thumbprint(self, subject_algorithm: str) -> bytes | None:
+        """The certificate's SHA-1 when known: the identifier itself in a list of SHA-1
+        thumbprints, else the ``sha1`` the list stated or computed (None otherwise)."""
+        if self.sha1 is not None:
+            return self.sha1
+        return self.identifier if subject_algorithm == HashAlg.SHA1 else None
+
 
 @dataclass(frozen=True, slots=True)
 class Extension:

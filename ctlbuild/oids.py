@@ -67,35 +67,6 @@ class SigAlg:
     MD5_RSA = "1.2.840.113549.1.1.4"
 
 
-PROP_PREFIX = "1.3.6.1.4.1.311.10.11."
-
-
-class Prop:
-    """CERT_*_PROP_ID numbers: CTL entry attributes are PROP_PREFIX + id."""
-    SHA1_HASH = 3
-    MD5_HASH = 4
-    ENHKEY_USAGE = 9
-    FRIENDLY_NAME = 11
-    DESCRIPTION = 13
-    SIGNATURE_HASH = 15
-    KEY_IDENTIFIER = 20
-    SUBJECT_PUBLIC_KEY_MD5_HASH = 25
-    ISSUER_SERIAL_NUMBER_MD5_HASH = 28
-    SUBJECT_NAME_MD5_HASH = 29
-    ROOT_PROGRAM_CERT_POLICIES = 83
-    AUTH_ROOT_SHA256_HASH = 98
-    DISALLOWED_FILETIME = 104
-    ROOT_PROGRAM_CHAIN_POLICIES = 105
-    DISALLOWED_ENHKEY_USAGE = 122
-    NOT_BEFORE_FILETIME = 126
-    NOT_BEFORE_ENHKEY_USAGE = 127
-    DISALLOWED_CA_FILETIME = 128
-
-    @staticmethod
-    def oid(prop_id: int) -> str:
-        return PROP_PREFIX + str(prop_id)
-
-
 class CtlExt:
     SORTED_CTL = "1.3.6.1.4.1.311.10.1.1"
     SYNC_ROOT_CTL = "1.3.6.1.4.1.311.10.3.50"
@@ -168,14 +139,6 @@ HASH_NAMES = {oid: name for name, oid in DIGEST_OIDS.items()} | {HashAlg.DISALLO
 USAGE_NAMES = {Usage.ROOT_LIST_SIGNER: "root_list_signer", Usage.DISALLOWED_LIST: "disallowed_list",
                Usage.CTL_SIGNING: "ctl_signing", "1.3.6.1.4.1.311.10.3.32": "pin_rules_ctl",
                "1.3.6.1.4.1.311.10.3.60": "hpkp_domain_name_ctl", "1.3.6.1.4.1.311.20.1": "auto_enroll_ctl"}
-
-PROP_NAMES = {
-    Prop.ENHKEY_USAGE: "ekus", Prop.FRIENDLY_NAME: "friendly_name", Prop.KEY_IDENTIFIER: "key_id",
-    Prop.SUBJECT_NAME_MD5_HASH: "subject_name_md5", Prop.ROOT_PROGRAM_CERT_POLICIES: "ev_policies",
-    Prop.AUTH_ROOT_SHA256_HASH: "sha256", Prop.DISALLOWED_FILETIME: "disabled_since",
-    Prop.ROOT_PROGRAM_CHAIN_POLICIES: "chain_policies", Prop.DISALLOWED_ENHKEY_USAGE: "disallowed_ekus",
-    Prop.NOT_BEFORE_FILETIME: "not_before", Prop.NOT_BEFORE_ENHKEY_USAGE: "not_before_ekus",
-}
 
 #: How Windows' certificate dialogs name the purposes (and so the TSV oracle does).
 EKU_DISPLAY = {

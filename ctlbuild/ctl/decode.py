@@ -17,13 +17,13 @@ from typing import Callable
 from .._gc import paused as gc_paused
 from ..errors import FormatError
 from ..model import Entry, Extension, TrustList
-from ..oids import PROP_PREFIX, Usage
-from ..timeutil import Filetime, parse_asn1_time
-from . import der
+from ..oids import Usage
+from ..timeutil import parse_asn1_time
+from . import attributes, der
 from .der import BOOLEAN, OCTET_STRING, OID, SEQUENCE, SET, DerError
-from .encode import TYPED_PROPS
 
-_PROP_OIDS = {der.oid(PROP_PREFIX + str(p))[2:]: p for p in TYPED_PROPS}
+#: Attribute-type OID contents (without tag and length, as they are met) → the entry attribute.
+_BY_OID_CONTENT = {der.oid(p.oid)[2:]: p for p in attributes.ENTRY_ATTRIBUTES}
 
 
 def decode_ctl(buf: bytes, name: str = "ctl", path=None, base: int = 0,
@@ -57,7 +57,7 @@ def _decode(buf, name, progress, entries_reader=None) -> TrustList:
     tag, s, e, pos = fields[i]
     if tag != SEQUENCE:
         raise DerError("subjectUsage must be a SEQUENCE OF OBJECT IDENTIFIER", pos)
-    usages = tuple(_oids(buf, s, e))
+    usages = tuple(der.oids_in(buf, s, e))
     i += 1
     identifier = sequence = next_update = None
     if fields[i][0] == OCTET_STRING:
@@ -97,13 +97,6 @@ def _decode(buf, name, progress, entries_reader=None) -> TrustList:
 def _peek_is_version(buf, fields) -> bool:
     # An INTEGER before subjectUsage can only be an (illegally encoded) version.
     return len(fields) > 1 and fields[1][0] == SEQUENCE
-
-
-def _oids(buf, start, end):
-    for tag, s, e, pos in der.children(buf, start, end):
-        if tag != OID:
-            raise DerError("expected an OBJECT IDENTIFIER", pos)
-        yield der.decode_oid(bytes(buf[s:e]))
 
 
 def _algorithm_oid(buf, start, end) -> str:
@@ -150,13 +143,13 @@ class _AttributeMemo:
         found = self._memo.get(key)
         if found is None:
             found = _attribute(buf, pos, end)
-            if found[0] not in _UNIQUE_FIELDS and len(self._memo) < self.LIMIT:
+            if found[0] not in _UNIQUE and len(self._memo) < self.LIMIT:
                 self._memo[key] = found
         return found
 
 
 #: Typed fields whose values differ from entry to entry: not worth remembering.
-_UNIQUE_FIELDS = frozenset({"friendly_name", "key_id", "subject_name_md5", "sha256"})
+_UNIQUE = frozenset(p.field for p in attributes.UNIQUE)
 
 
 def _entry(buf, start, end, attributes: _AttributeMemo | None = None) -> Entry:
@@ -193,9 +186,9 @@ def _attribute(buf, pos, end) -> tuple:
         raise DerError("unexpected field after attribute values", v_e)
     value = _single_octets(buf, v_s, v_e)
     oid_content = bytes(buf[o_s:o_e])
-    prop = _PROP_OIDS.get(oid_content)
-    typed = _typed(prop, value) if prop is not None else None
-    name = TYPED_PROPS[prop][0] if typed is not None else None
+    prop = _BY_OID_CONTENT.get(oid_content)
+    typed = attributes.read_typed(prop.prop_id, value) if prop is not None else None
+    name = prop.field if typed is not None else None
     return name, typed, der.decode_oid(oid_content), value
 
 
@@ -206,44 +199,6 @@ def _single_octets(buf, start, end) -> bytes:
     if e != end:
         raise DerError("attribute with more than one value", e)
     return bytes(buf[s:e])
-
-
-def _typed(prop: int, value: bytes):
-    """The typed reading of a property value, or None when it would not re-encode to ``value``."""
-    name, encoder = TYPED_PROPS[prop]
-    try:
-        typed = _READERS[name](value)
-    except (ValueError, DerError, UnicodeDecodeError, IndexError):
-        return None
-    return typed if encoder(typed) == value else None
-
-
-def _read_name(value: bytes) -> str:
-    if len(value) < 2 or value[-2:] != b"\0\0" or len(value) % 2:
-        raise ValueError("friendly name without its NUL terminator")
-    return value[:-2].decode("utf-16-le")
-
-
-def _read_oid_list(value: bytes) -> tuple[str, ...]:
-    s, e = der.expect(value, 0, SEQUENCE)
-    return tuple(_oids(value, s, e))
-
-
-def _read_policies(value: bytes) -> tuple[str, ...]:
-    s, e = der.expect(value, 0, SEQUENCE)
-    out = []
-    for tag, ps, pe, pos in der.children(value, s, e):
-        o_s, o_e = der.expect(value, ps, OID, pe)
-        out.append(der.decode_oid(bytes(value[o_s:o_e])))
-    return tuple(out)
-
-
-_READERS = {
-    "ekus": _read_oid_list, "chain_policies": _read_oid_list, "disallowed_ekus": _read_oid_list,
-    "not_before_ekus": _read_oid_list, "friendly_name": _read_name, "ev_policies": _read_policies,
-    "key_id": bytes, "subject_name_md5": bytes, "sha256": bytes,
-    "disabled_since": Filetime.from_bytes, "not_before": Filetime.from_bytes,
-}
 
 
 def _extensions(buf, start, end) -> tuple[Extension, ...]:

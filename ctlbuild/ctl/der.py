@@ -154,3 +154,11 @@ def content_octets(element):
     the span the outer messageDigest covers (FORMATS.md §1). A memoryview stays a view."""
     _tag, start, end = read_tlv(element, 0)
     return element[start:end]
+
+
+def oids_in(buf, start: int, end: int):
+    """The dotted OIDs of a SEQUENCE OF OBJECT IDENTIFIER whose content is buf[start:end]."""
+    for tag, s, e, pos in children(buf, start, end):
+        if tag != OID:
+            raise DerError("expected an OBJECT IDENTIFIER", pos)
+        yield decode_oid(bytes(buf[s:e]))

@@ -1,8 +1,10 @@
 """Microsoft serialized certificate stores (.sst, CERT_STORE_SAVE_AS_STORE), read and written.
 
+>>> from ctlbuild.ctl.attributes import FRIENDLY_NAME, encode_text
 >>> from ctlbuild.formats.sst import SerializedStore, SstContext, SstProperty, read_sst, write_sst
 >>> cert = bytes.fromhex("3003020101")                      # any DER SEQUENCE will do here
->>> store = SerializedStore((SstContext("cert", cert, (SstProperty(11, "A\\0".encode("utf-16-le")),)),))
+>>> name = SstProperty(FRIENDLY_NAME.prop_id, encode_text("A"))
+>>> store = SerializedStore((SstContext("cert", cert, (name,)),))
 >>> data = write_sst(store)
 >>> data[:8].hex(), len(data)
 ('0000000043455254', 53)
@@ -17,7 +19,8 @@ CERT_*_PROP_ID property that belongs to the context **after** it.
 
 Properties are kept in file order with their encodingType, so read → write is
 byte-identical for Microsoft's files. Property values are the same raw bytes a
-CTL entry attribute carries (``ctlbuild.ctl.encode.TYPED_PROPS`` encodes both).
+CTL entry attribute carries (``ctlbuild.ctl.attributes`` declares both). How
+``show`` puts a property into words is ``ctlbuild.reports.show``'s business.
 """
 
 from __future__ import annotations
@@ -26,13 +29,9 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
-from ..ctl import der
-from ..ctl.decode import _typed
-from ..ctl.encode import TYPED_PROPS
+from ..ctl import attributes, der
 from ..errors import FormatError
 from ..model import Entry
-from ..oids import PROP_NAMES, PROP_PREFIX, Prop, eku_name
-from ..timeutil import Filetime
 from .certificates import CertInfo
 
 FILE_HEADER = b"\0\0\0\0CERT"
@@ -43,20 +42,8 @@ X509_ASN_ENCODING = 1
 #: Element ids of the contexts themselves (Wine's "reserved" CERT_CERT/CRL/CTL_PROP_ID).
 CONTEXT_IDS = {"cert": 0x20, "crl": 0x21, "ctl": 0x22}
 _KINDS = {v: k for k, v in CONTEXT_IDS.items()}
-MAX_PROP_ID = 0xFFFF
 
 _ELEMENT = struct.Struct("<III")
-
-# Names for properties a CTL never carries but a store may (wincrypt.h).
-_EXTRA_NAMES = {
-    2: "key_prov_info", 3: "sha1", 4: "md5", 6: "key_spec", 13: "description",
-    15: "signature_hash", 25: "public_key_md5", 28: "issuer_serial_md5",
-    107: "cert_sha256", 128: "disallowed_ca_since", 129: "sha1_sha256",
-}
-_HASH_PROPS = frozenset({3, 4, 15, 20, 25, 28, 29, 98, 107, 129})
-_FILETIME_PROPS = frozenset({Prop.DISALLOWED_FILETIME, Prop.NOT_BEFORE_FILETIME, Prop.DISALLOWED_CA_FILETIME})
-_OID_LIST_FIELDS = frozenset({"ekus", "chain_policies", "disallowed_ekus", "not_before_ekus"})
-
 
 @dataclass(frozen=True, slots=True)
 class SstProperty:
@@ -68,12 +55,12 @@ class SstProperty:
     encoding_type: int = X509_ASN_ENCODING
 
     def __post_init__(self):
-        if not 1 <= self.prop_id <= MAX_PROP_ID or self.prop_id in _KINDS:
+        if not 1 <= self.prop_id <= attributes.MAX_ID or self.prop_id in _KINDS:
             raise ValueError(f"{self.prop_id} is not a property id (1…0xFFFF, not 0x20–0x22)")
 
     @property
     def name(self) -> str:
-        return property_name(self.prop_id)
+        return attributes.name_of(self.prop_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +86,13 @@ class SstContext:
 
     @property
     def friendly_name(self) -> str | None:
-        raw = self.get(Prop.FRIENDLY_NAME)
-        if raw is None:
-            return None
-        text = raw.decode("utf-16-le", errors="replace")
-        return text[:-1] if text.endswith("\0") else text
+        raw = self.get(attributes.FRIENDLY_NAME.prop_id)
+        return None if raw is None else attributes.display_text(raw)
+
+    def sha1_matches(self) -> bool | None:
+        """Whether the SHA-1 property equals SHA-1 of the context's DER (None when it has none)."""
+        stored = self.get(attributes.SHA1.prop_id)
+        return None if stored is None else stored == hashlib.sha1(self.der).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +159,7 @@ def read_sst(data: bytes, path=None) -> SerializedStore:
             if pos + _ELEMENT.size != size:
                 fail(f"{size - pos - _ELEMENT.size} bytes after the end marker", pos + _ELEMENT.size)
             return SerializedStore(tuple(contexts))
-        if elem_id > MAX_PROP_ID:
+        if elem_id > attributes.MAX_ID:
             fail(f"unknown element id 0x{elem_id:x} (properties are 1…0xFFFF)", pos)
         start = pos + _ELEMENT.size
         if length > size - start:
@@ -218,18 +207,8 @@ def write_sst(store: SerializedStore) -> bytes:
 
 # -- building properties from a trust-list entry --------------------------------------------
 
-#: The order properties_for_entry writes them in, after SHA-1 (Windows' own files
-#: are not consistent: 3,9,11,83 / 3,11,105 / 11,9,3 …, FORMATS.md §5).
-ENTRY_PROPERTY_ORDER = (
-    Prop.ENHKEY_USAGE, Prop.FRIENDLY_NAME, Prop.ROOT_PROGRAM_CERT_POLICIES,
-    Prop.DISALLOWED_FILETIME, Prop.DISALLOWED_ENHKEY_USAGE, Prop.NOT_BEFORE_FILETIME,
-    Prop.NOT_BEFORE_ENHKEY_USAGE, Prop.ROOT_PROGRAM_CHAIN_POLICIES, Prop.KEY_IDENTIFIER,
-    Prop.SUBJECT_NAME_MD5_HASH, Prop.AUTH_ROOT_SHA256_HASH,
-)
-
-
 def properties_for_entry(cert_der: bytes | None, entry: Entry) -> tuple[SstProperty, ...]:
-    """The properties a store would hold for ``entry``'s certificate: SHA-1 (3) first,
+    """The properties a store would hold for ``entry``'s certificate: its SHA-1 first,
     as Windows' SSTs have it, then whatever the entry carries, encoded exactly as the
     CTL attribute values are. Entry attributes under 1.3.6.1.4.1.311.10.11.<id> that
     stayed raw are copied too; other raw attributes cannot be properties and are left out.
@@ -243,72 +222,16 @@ def properties_for_entry(cert_der: bytes | None, entry: Entry) -> tuple[SstPrope
     info = CertInfo.from_der(cert_der)
     if entry.identifier not in (info.sha1, info.sha256, info.public_key_md5, info.tbs_md5):
         raise ValueError(f"entry {entry.label}: identifier {entry.identifier.hex()} is not this certificate's")
-    props = [SstProperty(Prop.SHA1_HASH, info.sha1)]
-    seen = {Prop.SHA1_HASH}
-    for prop_id in ENTRY_PROPERTY_ORDER:
-        field, encoder = TYPED_PROPS[prop_id]
-        value = getattr(entry, field)
+    props = [SstProperty(attributes.SHA1.prop_id, info.sha1)]
+    seen = {attributes.SHA1.prop_id}
+    for prop in attributes.SST_ORDER:
+        value = getattr(entry, prop.field)
         if value is not None:
-            props.append(SstProperty(prop_id, encoder(value)))
-            seen.add(prop_id)
+            props.append(SstProperty(prop.prop_id, prop.codec.encode(value)))
+            seen.add(prop.prop_id)
     for oid, raw in entry.raw_attributes:
-        prop_id = _prop_id_of(oid)
+        prop_id = attributes.prop_id_of(oid)
         if prop_id is not None and prop_id not in seen:
             props.append(SstProperty(prop_id, raw))
             seen.add(prop_id)
     return tuple(props)
-
-
-def _prop_id_of(oid: str) -> int | None:
-    if not oid.startswith(PROP_PREFIX):
-        return None
-    tail = oid[len(PROP_PREFIX):]
-    if not tail.isdigit():
-        return None
-    prop_id = int(tail)
-    return prop_id if 1 <= prop_id <= MAX_PROP_ID and prop_id not in _KINDS else None
-
-
-# -- reading properties for people ----------------------------------------------------------
-
-def property_name(prop_id: int) -> str:
-    return PROP_NAMES.get(prop_id) or _EXTRA_NAMES.get(prop_id) or f"prop_{prop_id}"
-
-
-def describe_property(prop_id: int, value: bytes) -> dict:
-    """``{"id", "name", "value", "decoded", "hex"}``: ``value`` is the reading (hex for
-    hashes, text for names, OIDs with names for EKU lists, ISO dates for FILETIMEs),
-    or the raw hex when the bytes do not read back exactly (``decoded`` False)."""
-    reading = _reading(prop_id, value)
-    decoded = reading is not None
-    return {"id": prop_id, "name": property_name(prop_id), "value": reading if decoded else value.hex(),
-            "decoded": decoded, "hex": value.hex()}
-
-
-def _reading(prop_id: int, value: bytes):
-    if prop_id in _HASH_PROPS:
-        return value.hex()
-    if prop_id in _FILETIME_PROPS:
-        try:
-            return Filetime.from_bytes(value).iso() or "no date"
-        except (ValueError, OverflowError):
-            return None
-    if prop_id == Prop.DESCRIPTION:
-        prop_id = Prop.FRIENDLY_NAME  # same UTF-16LE + NUL form
-    if prop_id not in TYPED_PROPS:
-        return None
-    typed = _typed(prop_id, value)
-    if typed is None:
-        return None
-    field = TYPED_PROPS[prop_id][0]
-    if field in _OID_LIST_FIELDS:
-        return [{"oid": o, "name": eku_name(o)} for o in typed]
-    if field == "ev_policies":
-        return list(typed)
-    return typed
-
-
-def sha1_matches(ctx: SstContext) -> bool | None:
-    """Whether property 3 equals SHA-1 of the context's DER (None when it has none)."""
-    stored = ctx.get(Prop.SHA1_HASH)
-    return None if stored is None else stored == hashlib.sha1(ctx.der).digest()

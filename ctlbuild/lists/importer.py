@@ -16,17 +16,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from ..ctl.decode import _typed
-from ..ctl.encode import TYPED_PROPS
+from ..ctl import attributes
 from ..errors import UsageError
 from ..formats.certificates import CertInfo
 from ..model import Entry, TrustList
-from ..oids import HashAlg, Prop
+from ..oids import HashAlg
 from .sources import Source
 from .writer import write_list
 
 #: Store properties that are facts about the certificate, recomputed on every write.
-_DERIVED_PROPS = {Prop.SHA1_HASH}
+_DERIVED_PROPS = {attributes.SHA1.prop_id}
 
 
 @dataclass
@@ -90,10 +89,11 @@ def _fields_from_properties(properties) -> tuple[dict, list]:
     for prop in properties:
         if prop.prop_id in _DERIVED_PROPS:
             continue
-        typed = _typed(prop.prop_id, prop.value) if prop.prop_id in TYPED_PROPS else None
-        name = TYPED_PROPS[prop.prop_id][0] if typed is not None else None
-        if name is None or name in fields:
-            raw.append((Prop.oid(prop.prop_id), prop.value))
+        known = attributes.BY_ID.get(prop.prop_id)
+        name = known.field if known is not None else None
+        typed = attributes.read_typed(prop.prop_id, prop.value) if name is not None else None
+        if typed is None or name in fields:
+            raw.append((attributes.PREFIX + str(prop.prop_id), prop.value))
         else:
             fields[name] = typed
     return fields, raw

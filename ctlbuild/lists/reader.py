@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from .._gc import paused as gc_paused
+from ..ctl import attributes
 from ..errors import FormatError, ListError
 from ..formats.certificates import CertInfo, load_certificates
 from ..model import (
@@ -291,7 +292,7 @@ class _ListReader:
                 self.fail(str(exc), None, "identifier_hex")
         text = self.string(d, "identifier")
         # Windows writes ListIdentifier as UTF-16LE with its NUL (disallowedcert.stl does).
-        return None if text is None else (text + "\0").encode("utf-16-le")
+        return None if text is None else attributes.encode_text(text)
 
     def usages(self, d):
         names = self.string_list(d, "usages", None)

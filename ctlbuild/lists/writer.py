@@ -16,6 +16,7 @@ import json
 from dataclasses import fields
 from datetime import datetime, timezone
 
+from ..ctl import attributes
 from ..model import DEFAULT_USAGES, Entry, TrustList, derive_sequence
 from ..oids import USAGE_NAMES, HashAlg, eku_name
 from ..timeutil import Filetime, iso
@@ -102,13 +103,9 @@ def _table(item) -> list[str]:
 def _identifier(raw: bytes | None) -> list[str]:
     if raw is None:
         return []
-    if len(raw) % 2 == 0 and raw.endswith(b"\0\0"):
-        try:
-            text = raw[:-2].decode("utf-16-le")
-            if "\0" not in text and (text + "\0").encode("utf-16-le") == raw:
-                return [f"identifier = {toml_string(text)}"]
-        except UnicodeDecodeError:
-            pass
+    text = attributes.text_or_none(raw)
+    if text is not None:
+        return [f"identifier = {toml_string(text)}"]
     return [f"identifier_hex = {toml_string(raw.hex())}"]
 
 
@@ -137,7 +134,7 @@ def _entry(e: Entry, algorithm: str, cert_path: str | None, warnings: list[str])
         if value is None:
             continue
         if value.ticks is not None and (value.ticks % 10 or not value.representable):
-            raw.append((_prop_oid(name), value.to_bytes()))  # finer than a microsecond: keep bytes
+            raw.append((attributes.BY_FIELD[name].oid, value.to_bytes()))  # finer than a microsecond: keep bytes
         else:
             lines.append(f"{name} = {toml_string('') if value.ticks is None else _when(value.datetime)}")
     for attr in ("issuer", "note"):
@@ -153,9 +150,3 @@ def _entry(e: Entry, algorithm: str, cert_path: str | None, warnings: list[str])
                           f"{toml_string(base64.b64encode(v).decode())} }}" for o, v in raw)
         lines.append(f"raw_attributes = [{items}]")
     return lines
-
-
-def _prop_oid(field: str) -> str:
-    from ..ctl.encode import TYPED_PROPS
-    from ..oids import Prop
-    return Prop.oid(next(p for p, (name, _enc) in TYPED_PROPS.items() if name == field))

@@ -28,7 +28,6 @@ from ..errors import ListError
 from ..lists.reader import LoadedList
 from ..lists.sources import read_source
 from ..model import Entry, TrustList
-from ..oids import HashAlg
 from ..thumbprint import format_hex
 from .diff import entries_diff
 from .i18n import messages
@@ -162,7 +161,7 @@ def changelog_data(versions: Sequence[TrustList], lang: str = "en", style: str =
         if removed_in:
             update = t("changelog.cell_sep").join(filter(None, [update, t("changelog.removed_in",
                                                                           version=removed_in)]))
-        sha1 = row.entry.sha1 or (row.entry.identifier if row.tl.subject_algorithm == HashAlg.SHA1 else None)
+        sha1 = row.entry.thumbprint(row.tl.subject_algorithm)
         table.append({"certificate": row.entry.display("friendly_name", lang) or "",
                       "issuer": row.entry.display("issuer", lang) or "",
                       "thumbprint": format_hex(sha1 or row.entry.identifier, style),

@@ -18,8 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from ..ctl import attributes
 from ..model import Entry, TrustList
-from ..oids import HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg
+from ..oids import HASH_NAMES, USAGE_NAMES, CtlExt
 from ..thumbprint import format_hex
 from ..timeutil import iso
 from .diff import AttrChange, CtlDiff, EntryChange, ExtensionChange, FieldChange
@@ -84,7 +85,7 @@ def _entry_ref(e: Entry, tl: TrustList, style: str) -> dict:
 
 
 def _sha1(e: Entry, tl: TrustList) -> bytes | None:
-    return e.sha1 or (e.identifier if tl.subject_algorithm == HashAlg.SHA1 else None)
+    return e.thumbprint(tl.subject_algorithm)
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -189,12 +190,8 @@ def _header_value(t: Messages, name: str, value) -> str:
 
 def _identifier_text(raw: bytes) -> str:
     """The identifier as Windows writes text (UTF-16LE + NUL), else its hex."""
-    if len(raw) % 2 == 0 and raw.endswith(b"\0\0"):
-        try:
-            return f"“{raw[:-2].decode('utf-16-le')}”"
-        except UnicodeDecodeError:
-            pass
-    return raw.hex()
+    text = attributes.text_or_none(raw)
+    return raw.hex() if text is None else f"“{text}”"
 
 
 def _extension_text(t: Messages, x: ExtensionChange) -> str:

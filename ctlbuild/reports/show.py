@@ -14,8 +14,9 @@ import base64
 from typing import Iterator
 
 from .._gc import paused as gc_paused
+from ..ctl import attributes
 from ..model import Entry, TrustList
-from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg, eku_name
+from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, eku_name
 from ..thumbprint import format_hex
 from ..timeutil import iso
 
@@ -46,15 +47,7 @@ def header(tl: TrustList, signers: list[dict]) -> dict:
 
 
 def _identifier(raw: bytes | None):
-    if raw is None:
-        return None
-    text = None
-    if len(raw) % 2 == 0 and raw.endswith(b"\0\0"):
-        try:
-            text = raw[:-2].decode("utf-16-le")
-        except UnicodeDecodeError:
-            pass
-    return {"hex": raw.hex(), "text": text}
+    return None if raw is None else {"hex": raw.hex(), "text": attributes.text_or_none(raw)}
 
 
 def _extension(ext) -> dict:
@@ -73,7 +66,7 @@ def _ekus(oids):
 
 
 def entry_data(e: Entry, subject_algorithm: str, style: str) -> dict:
-    sha1 = e.sha1 or (e.identifier if subject_algorithm == HashAlg.SHA1 else None)
+    sha1 = e.thumbprint(subject_algorithm)
     identifier = format_hex(e.identifier, style)
     return {
         "identifier": identifier,
@@ -195,7 +188,6 @@ def describe_certificates(source, style: str = "spaced") -> dict:
     """``show`` of an SST, a PEM bundle or a folder: each certificate with its thumbprints
     and, for a store, every property decoded (and a CTL the store carries, by header)."""
     from ..formats.certificates import CertInfo
-    from ..formats.sst import describe_property, sha1_matches
 
     contexts = source.store.certificates if source.store else [None] * len(source.certificates)
     certs = []
@@ -206,12 +198,38 @@ def describe_certificates(source, style: str = "spaced") -> dict:
                 "not_before": iso(info.cert.not_valid_before), "not_after": iso(info.cert.not_valid_after)}
         if ctx is not None:
             item["properties"] = [describe_property(p.prop_id, p.value) for p in ctx.properties]
-            item["sha1_property_matches"] = sha1_matches(ctx)
+            item["sha1_property_matches"] = ctx.sha1_matches()
         certs.append(item)
     data = {"file": str(source.path), "kind": source.kind, "certificates": certs}
     if source.trust_list is not None:
         data["ctl"] = describe(source.trust_list, source.signers(), style=style, entries=False)["header"]
     return data
+
+
+def describe_property(prop_id: int, value: bytes) -> dict:
+    """``{"id", "name", "value", "decoded", "hex"}``: ``value`` is the reading (hex for
+    hashes, text for names, OIDs with names for EKU lists, ISO dates for FILETIMEs),
+    or the raw hex when the bytes do not read back exactly (``decoded`` False)."""
+    reading = _reading(prop_id, value)
+    decoded = reading is not None
+    return {"id": prop_id, "name": attributes.name_of(prop_id), "value": reading if decoded else value.hex(),
+            "decoded": decoded, "hex": value.hex()}
+
+
+def _reading(prop_id: int, value: bytes):
+    typed = attributes.read_typed(prop_id, value)
+    if typed is None:
+        return None
+    codec = attributes.BY_ID[prop_id].codec
+    if codec is attributes.BYTES:
+        return typed.hex()
+    if codec is attributes.FILETIME:
+        return typed.iso() or "no date"
+    if codec is attributes.OIDS:
+        return [{"oid": o, "name": eku_name(o)} for o in typed]
+    if codec is attributes.POLICIES:
+        return list(typed)
+    return typed
 
 
 def render_certificates_text(data: dict) -> str:

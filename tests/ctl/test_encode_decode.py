@@ -5,13 +5,14 @@ from datetime import datetime, timezone
 import pytest
 
 from ctlbuild.ctl.asn1.ctl import CertificateTrustList
+from ctlbuild.ctl.attributes import FRIENDLY_NAME
 from ctlbuild.ctl.decode import decode_ctl, decode_header
 from ctlbuild.ctl.encode import encode_ctl
 from ctlbuild.errors import FormatError
 from ctlbuild.formats.certificates import CertInfo, load_certificates
 from ctlbuild.formats.stl import parse_signed_ctl
 from ctlbuild.model import Entry, Extension, TrustList
-from ctlbuild.oids import HashAlg, Prop
+from ctlbuild.oids import HashAlg
 from ctlbuild.timeutil import Filetime
 from tests.fixtures_ms import all_stl_params, fixture, stl_path
 from tests.peers import DIGINOTAR, require_fixtures
@@ -85,7 +86,7 @@ def test_microsoft_ctl_round_trips_byte_for_byte(name):
 
 
 def test_unknown_and_non_canonical_attributes_stay_verbatim():
-    odd_name = Entry(identifier=b"\x01" * 20, raw_attributes=((Prop.oid(Prop.FRIENDLY_NAME), b"A\0"),))
+    odd_name = Entry(identifier=b"\x01" * 20, raw_attributes=((FRIENDLY_NAME.oid, b"A\0"),))
     tl = TrustList(name="t", kind="trusted", this_update=WHEN, entries=(odd_name,))
     der = encode_ctl(tl)
     back = decode_ctl(der)

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ctlbuild.ctl.attributes import SHA1
 from ctlbuild.errors import FormatError
 from ctlbuild.formats.sst import (
     SerializedStore,
     SstContext,
     SstProperty,
-    describe_property,
     is_sst,
     properties_for_entry,
     read_sst,
@@ -24,7 +24,6 @@ from ctlbuild.formats.sst import (
 )
 from ctlbuild.lists.sources import read_ctl
 from ctlbuild.model import Entry
-from ctlbuild.oids import Prop
 from ctlbuild.timeutil import Filetime
 from tests.fixtures_ms import fixture
 
@@ -63,7 +62,7 @@ def test_sha1_property_is_of_the_following_certificate(name):
     """MS-OSHARED: a context's properties come before it (FORMATS.md §5)."""
     store = read_sst(fixture(name).read_bytes())
     for ctx in store.certificates:
-        assert ctx.get(Prop.SHA1_HASH) == hashlib.sha1(ctx.der).digest()
+        assert ctx.get(SHA1.prop_id) == hashlib.sha1(ctx.der).digest()
         assert ctx.friendly_name
         assert {p.encoding_type for p in ctx.properties} == {1}
 
@@ -78,7 +77,7 @@ def test_properties_for_entry_match_windows_bytes():
         if entry is None:
             continue
         ours = properties_for_entry(ctx.der, entry)
-        assert ours[0] == SstProperty(Prop.SHA1_HASH, hashlib.sha1(ctx.der).digest())
+        assert ours[0] == SstProperty(SHA1.prop_id, hashlib.sha1(ctx.der).digest())
         mine = {p.prop_id: p.value for p in ours}
         for prop in ctx.properties:
             assert mine[prop.prop_id] == prop.value, prop.prop_id
@@ -101,21 +100,6 @@ def test_properties_for_entry_order_and_checks():
         properties_for_entry(der, Entry(identifier=bytes(20)))
     with pytest.raises(ValueError, match="no certificate"):
         properties_for_entry(None, Entry(identifier=sha1))
-
-
-def test_describe_property():
-    assert describe_property(3, bytes(range(20)))["value"] == bytes(range(20)).hex()
-    name = describe_property(11, "Zürich\0".encode("utf-16-le"))
-    assert (name["name"], name["value"], name["decoded"]) == ("friendly_name", "Zürich", True)
-    ekus = describe_property(9, bytes.fromhex("300a06082b06010505070301"))
-    assert ekus["value"] == [{"oid": "1.3.6.1.5.5.7.3.1", "name": "server_auth"}]
-    when = describe_property(104, (132_000_000_000_000_000).to_bytes(8, "little"))
-    assert when["name"] == "disabled_since" and when["value"].startswith("20")
-    assert describe_property(126, b"")["value"] == "no date"
-    odd = describe_property(11, b"\x41")  # no NUL terminator: kept as hex
-    assert (odd["decoded"], odd["value"]) == (False, "41")
-    unknown = describe_property(4242, b"\xab")
-    assert (unknown["name"], unknown["value"], unknown["decoded"]) == ("prop_4242", "ab", False)
 
 
 # -- writing ----------------------------------------------------------------------------------

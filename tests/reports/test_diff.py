@@ -156,7 +156,8 @@ def test_ctl_files_compare_as_the_models_do(tmp_path):
 
 
 def test_a_malformed_entry_that_differs_is_located_in_its_file(tmp_path):
-    from ctlbuild.oids import HashAlg, Prop, Usage
+    from ctlbuild.ctl.attributes import FRIENDLY_NAME
+    from ctlbuild.oids import HashAlg, Usage
     from ctlbuild.timeutil import asn1_time
 
     def ctl(*subjects):
@@ -164,7 +165,7 @@ def test_a_malformed_entry_that_differs_is_located_in_its_file(tmp_path):
                        der.seq(*subjects))
     good = der.seq(der.octets(bytes([1]) * 20))
     # An attribute with two values: ctlbuild's model (and Microsoft's files) have one.
-    two_values = der.seq(der.oid(Prop.oid(Prop.FRIENDLY_NAME)), der.tlv(der.SET, der.octets(b"a\0") + der.octets(b"b\0")))
+    two_values = der.seq(der.oid(FRIENDLY_NAME.oid), der.tlv(der.SET, der.octets(b"a\0") + der.octets(b"b\0")))
     bad = der.seq(der.octets(bytes([2]) * 20), der.tlv(der.SET, two_values))
     (tmp_path / "old.ctl").write_bytes(ctl(good))
     (tmp_path / "new.ctl").write_bytes(ctl(good, bad))

@@ -1,4 +1,5 @@
-"""show --json of Microsoft's real CTLs agrees with an independent tool's TSV, entry by entry."""
+"""show: --json of Microsoft's real CTLs agrees with an independent tool's TSV, entry by entry;
+store properties in words."""
 
 import csv
 import json
@@ -7,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from ctlbuild._cli import main
+from ctlbuild.reports.show import describe_property
 from tests.fixtures_ms import fixture
 
 RELEASES = ["authroot-2018-05-18", "authroot-2018-06-19"]
@@ -48,3 +50,18 @@ def test_show_text_reads_microsoft_files():
         assert "Microsoft Certificate Trust List Publisher" in result.stdout
     assert "DisallowedCert_AutoUpdate_1" in result.stdout
     assert "disallowed_hash (1.3.6.1.4.1.311.10.11.15)" in result.stdout
+
+
+def test_describe_property():
+    assert describe_property(3, bytes(range(20)))["value"] == bytes(range(20)).hex()
+    name = describe_property(11, "Zürich\0".encode("utf-16-le"))
+    assert (name["name"], name["value"], name["decoded"]) == ("friendly_name", "Zürich", True)
+    ekus = describe_property(9, bytes.fromhex("300a06082b06010505070301"))
+    assert ekus["value"] == [{"oid": "1.3.6.1.5.5.7.3.1", "name": "server_auth"}]
+    when = describe_property(104, (132_000_000_000_000_000).to_bytes(8, "little"))
+    assert when["name"] == "disabled_since" and when["value"].startswith("20")
+    assert describe_property(126, b"")["value"] == "no date"
+    odd = describe_property(11, b"\x41")  # no NUL terminator: kept as hex
+    assert (odd["decoded"], odd["value"]) == (False, "41")
+    unknown = describe_property(4242, b"\xab")
+    assert (unknown["name"], unknown["value"], unknown["decoded"]) == ("prop_4242", "ab", False)
