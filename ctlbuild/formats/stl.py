@@ -21,12 +21,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from asn1crypto import algos, cms, core, x509
+from cryptography import x509 as cx509
 
 from ..ctl import asn1, der  # noqa: F401  asn1 registers the CTL content type and Microsoft attributes
 from ..ctl.der import SEQUENCE, DerError
 from ..errors import FormatError, SigningError
 from ..model import Opus
-from ..oids import SIGNING_DIGESTS, Attr, ContentType, SigAlg
+from ..oids import HASH_NAMES, SIGNING_DIGESTS, Attr, ContentType, SigAlg
+from ..timeutil import iso
+from .certificates import common_name
 
 if TYPE_CHECKING:  # the envelope needs only a Signer's interface, never the signing package
     from ..signing.signer import Signer
@@ -58,6 +61,53 @@ class SignedCtl:
     @property
     def digest_algorithms(self) -> list[str]:
         return [a["algorithm"].dotted for a in self.signed_data["digest_algorithms"]]
+
+
+@dataclass(frozen=True)
+class SignerFacts:
+    """Who made one SignerInfo: its certificate's subject and issuer (common names), serial,
+    the digest, and the certificate's notAfter (None when the certificate is not embedded)."""
+
+    subject: str
+    issuer: str
+    serial: int | None
+    digest: str
+    not_after: datetime | None = None
+
+    @property
+    def key(self) -> tuple:
+        """What makes two signers the same signer (a later notAfter of a renewed certificate
+        with the same serial does not happen: CAs do not reuse serials)."""
+        return self.subject, self.issuer, self.serial, self.digest
+
+    def as_dict(self) -> dict:
+        if self.serial is None:
+            return {"subject": self.subject, "issuer": self.issuer, "serial": None, "digest": self.digest}
+        return {"subject": self.subject, "issuer": self.issuer, "serial": format(self.serial, "x"),
+                "digest": self.digest, "not_after": iso(self.not_after)}
+
+
+NOT_EMBEDDED = "(certificate not embedded)"
+
+
+def signer_facts(signed: SignedCtl) -> list[SignerFacts]:
+    """Who signed: subject, issuer and serial of each SignerInfo's certificate."""
+    by_sid = {(cert.issuer.dump(), cert.serial_number): cert for cert in signed.certificates}
+    out = []
+    for info in signed.signer_infos:
+        sid = info["sid"]
+        cert = None
+        if sid.name == "issuer_and_serial_number":
+            cert = by_sid.get((sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native))
+        oid = info["digest_algorithm"]["algorithm"].dotted
+        digest = HASH_NAMES.get(oid, oid)
+        if cert is None:
+            out.append(SignerFacts(NOT_EMBEDDED, "", None, digest))
+            continue
+        parsed = cx509.load_der_x509_certificate(cert.dump())
+        out.append(SignerFacts(common_name(parsed.subject), common_name(parsed.issuer), parsed.serial_number,
+                               digest, parsed.not_valid_after_utc))
+    return out
 
 
 def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:

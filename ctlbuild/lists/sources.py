@@ -11,17 +11,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from cryptography import x509
-
 from ..ctl import der
 from ..ctl.decode import decode_ctl
 from ..errors import FormatError
 from ..formats.cab import ctl_member, is_cab
-from ..formats.certificates import CertInfo, common_name, load_certificates
+from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sst import SerializedStore, is_sst, read_sst
-from ..formats.stl import SignedCtl, parse_signed_ctl
+from ..formats.stl import SignedCtl, SignerFacts, parse_signed_ctl, signer_facts
 from ..model import TrustList
-from ..oids import HASH_NAMES, ContentType
+from ..oids import ContentType
 from .reader import LoadedList, load_list
 
 _SIGNED_DATA = der.oid(ContentType.SIGNED_DATA)
@@ -42,8 +40,8 @@ class Source:
     member: str | None = None  # the .stl's name inside a cab
     loaded: LoadedList | None = None  # for a declarative list (.toml)
 
-    def signers(self) -> list[dict]:
-        return signer_summaries(self.signed) if self.signed else []
+    def signers(self) -> list[SignerFacts]:
+        return signer_facts(self.signed) if self.signed else []
 
 
 
@@ -157,27 +155,3 @@ def is_signed_data(data: bytes) -> bool:
     except der.DerError:
         return False
     return data[start:start + len(_SIGNED_DATA)] == _SIGNED_DATA
-
-
-def signer_summaries(signed: SignedCtl) -> list[dict]:
-    """Who signed: subject, issuer and serial of each SignerInfo's certificate."""
-    by_sid = {}
-    for cert in signed.certificates:
-        by_sid[(cert.issuer.dump(), cert.serial_number)] = cert
-    out = []
-    for info in signed.signer_infos:
-        sid = info["sid"]
-        cert = None
-        if sid.name == "issuer_and_serial_number":
-            cert = by_sid.get((sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native))
-        digest = HASH_NAMES.get(info["digest_algorithm"]["algorithm"].dotted,
-                                   info["digest_algorithm"]["algorithm"].dotted)
-        if cert is None:
-            out.append({"subject": "(certificate not embedded)", "issuer": "", "serial": None, "digest": digest})
-            continue
-        parsed = x509.load_der_x509_certificate(cert.dump())
-        out.append({"subject": common_name(parsed.subject), "issuer": common_name(parsed.issuer),
-                    "serial": format(parsed.serial_number, "x"), "digest": digest,
-                    "not_after": parsed.not_valid_after_utc.isoformat().replace("+00:00", "Z")})
-    return out
-

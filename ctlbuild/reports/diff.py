@@ -23,33 +23,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..ctl import der
+from ..ctl import attributes, der
 from ..ctl.ctlogs import log_ids
 from ..ctl.decode import decode_ctl, decode_header
 from ..ctl.encode import encode_ctl
 from ..errors import FormatError
 from ..formats.cab import ctl_member, is_cab
-from ..formats.stl import SignedCtl, parse_signed_ctl
+from ..formats.stl import SignedCtl, parse_signed_ctl, signer_facts
 from ..lists.sources import (
     Source,
     is_signed_data,
     read_bytes,
     read_ctl,
-    signer_summaries,
 )
 from ..model import Entry, Extension, TrustList
 from ..oids import Attr, CtlExt
-from ..timeutil import iso
+from ..timeutil import Filetime, iso
 
-#: Entry attributes compared, in the order changes are reported.
-SET_ATTRIBUTES = ("ekus", "disallowed_ekus", "not_before_ekus", "ev_policies", "chain_policies")
-DATE_ATTRIBUTES = ("disabled_since", "not_before")
-VALUE_ATTRIBUTES = ("friendly_name", "sha256", "key_id", "subject_name_md5", "raw_attributes")
+#: Entry attributes compared, in the order changes are reported (the kinds come from the
+#: attribute table; raw_attributes are the ones it does not model).
+SET_ATTRIBUTES = attributes.SET_FIELDS
+DATE_ATTRIBUTES = attributes.DATE_FIELDS
+VALUE_ATTRIBUTES = attributes.VALUE_FIELDS + ("raw_attributes",)
 #: Every ``AttrChange.attribute`` there is (the JSON schema lists the same).
 ATTRIBUTES = SET_ATTRIBUTES + DATE_ATTRIBUTES + VALUE_ATTRIBUTES + ("certificate",)
 #: Every ``FieldChange.field`` of the header, in report order.
 HEADER_FIELDS = ("sequence_number", "this_update", "next_update", "usages", "list_identifier",
                  "subject_algorithm")
+#: Each header field's TrustList attribute.
+_HEADER_ATTRS = tuple(zip(HEADER_FIELDS, ("sequence", "this_update", "next_update", "usages", "identifier",
+                                          "subject_algorithm")))
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,11 @@ class AttrChange:
     """One attribute of one entry. ``kind``: for sets (EKUs, policies) "changed" with
     ``added``/``removed``, or "set"/"cleared" when the attribute appears or disappears;
     for dates "set", "moved", "cleared"; for values "changed", "set", "cleared";
-    for "certificate" "set" (now present) or "cleared" (now absent)."""
+    for "certificate" "set" (now present) or "cleared" (now absent).
+
+    ``old`` and ``new`` are the entry's values as the model holds them (OID tuples,
+    ``Filetime``, bytes, text, raw (OID, bytes) pairs, or for "certificate" whether
+    there is one); ``as_dict`` is where they become JSON."""
 
     attribute: str
     kind: str
@@ -67,8 +74,19 @@ class AttrChange:
     removed: tuple = ()
 
     def as_dict(self) -> dict:
-        return {"attribute": self.attribute, "kind": self.kind, "old": self.old, "new": self.new,
-                "added": list(self.added), "removed": list(self.removed)}
+        return {"attribute": self.attribute, "kind": self.kind, "old": _json_value(self.old),
+                "new": _json_value(self.new), "added": list(self.added), "removed": list(self.removed)}
+
+
+def _json_value(value):
+    if isinstance(value, Filetime):
+        return value.iso() or "no date"
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple):
+        return [{"oid": o, "value_hex": v.hex()} if isinstance(o, str) and isinstance(v, bytes) else o
+                for o, v in value] if value and isinstance(value[0], tuple) else list(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -85,14 +103,33 @@ class EntryChange:
 @dataclass(frozen=True)
 class FieldChange:
     """A header field (``HEADER_FIELDS``) or an envelope fact ("signer", "certificates",
-    "signature"), before and after."""
+    "signature"), before and after, as the model holds them: the sequence number an int,
+    dates datetimes, the usages an OID tuple, the list identifier bytes; signers a tuple of
+    ``SignerFacts``, certificates their sorted SHA-1s, signatures each signer's signingTime."""
 
     field: str
     old: object
     new: object
 
     def as_dict(self) -> dict:
-        return {"field": self.field, "old": self.old, "new": self.new}
+        return {"field": self.field, "old": _field_json(self.field, self.old),
+                "new": _field_json(self.field, self.new)}
+
+
+def _field_json(name: str, value):
+    if value is None:
+        return None
+    if name == "sequence_number":
+        return str(value)
+    if name in ("this_update", "next_update"):
+        return iso(value)
+    if name == "signer":
+        return [s.as_dict() for s in value]
+    if name == "signature":
+        return [iso(w) if w is not None else None for w in value]
+    if name == "certificates":
+        return [h.hex() for h in value]
+    return _json_value(value)
 
 
 @dataclass(frozen=True)
@@ -334,54 +371,33 @@ def entry_changes(old: Entry, new: Entry, compare_certificates: bool = True) -> 
         if a == b:
             continue
         if a is None:
-            out.append(AttrChange(name, "set", None, list(b), added=tuple(b)))
+            out.append(AttrChange(name, "set", None, b, added=tuple(b)))
         elif b is None:
-            out.append(AttrChange(name, "cleared", list(a), None, removed=tuple(a)))
+            out.append(AttrChange(name, "cleared", a, None, removed=tuple(a)))
         else:
             added = tuple(o for o in b if o not in a)
             removed = tuple(o for o in a if o not in b)
-            out.append(AttrChange(name, "changed", list(a), list(b), added, removed))
+            out.append(AttrChange(name, "changed", a, b, added, removed))
     for name in DATE_ATTRIBUTES:
         a, b = getattr(old, name), getattr(new, name)
         if a != b:
             kind = "set" if a is None else "cleared" if b is None else "moved"
-            out.append(AttrChange(name, kind, _date(a), _date(b)))
+            out.append(AttrChange(name, kind, a, b))
     for name in VALUE_ATTRIBUTES:
         a, b = getattr(old, name), getattr(new, name)
         if a != b:
             kind = "set" if a in (None, ()) else "cleared" if b in (None, ()) else "changed"
-            out.append(AttrChange(name, kind, _value(a), _value(b)))
+            out.append(AttrChange(name, kind, a, b))
     if compare_certificates and (old.cert is None) != (new.cert is None):
         out.append(AttrChange("certificate", "set" if old.cert is None else "cleared",
                               old.cert is not None, new.cert is not None))
     return tuple(out)
 
 
-def _date(ft):
-    if ft is None:
-        return None
-    return ft.iso() or "no date"
-
-
-def _value(v):
-    if isinstance(v, bytes):
-        return v.hex()
-    if isinstance(v, tuple):
-        return [{"oid": o, "value_hex": b.hex()} for o, b in v]
-    return v
-
-
 def _header_into(d: CtlDiff) -> None:
     old, new = d.old, d.new
-    pairs = [
-        ("sequence_number", str(old.sequence), str(new.sequence)),
-        ("this_update", iso(old.this_update), iso(new.this_update)),
-        ("next_update", old.next_update and iso(old.next_update), new.next_update and iso(new.next_update)),
-        ("usages", list(old.usages), list(new.usages)),
-        ("list_identifier", old.identifier and old.identifier.hex(), new.identifier and new.identifier.hex()),
-        ("subject_algorithm", old.subject_algorithm, new.subject_algorithm),
-    ]
-    d.header = [FieldChange(name, a, b) for name, a, b in pairs if a != b]
+    d.header = [FieldChange(name, getattr(old, attr), getattr(new, attr)) for name, attr in _HEADER_ATTRS
+                if getattr(old, attr) != getattr(new, attr)]
     d.extensions = _extension_changes(old, new)
     d.ct_logs_added, d.ct_logs_removed, logs_explained = _ct_logs(old, new)
     if logs_explained:
@@ -431,8 +447,8 @@ def _encoding_into(d: CtlDiff) -> None:
 
 def _envelope(old: SignedCtl, new: SignedCtl, content_identical: bool) -> list[FieldChange]:
     out = []
-    a, b = signer_summaries(old), signer_summaries(new)
-    if [_signer_key(s) for s in a] != [_signer_key(s) for s in b]:
+    a, b = tuple(signer_facts(old)), tuple(signer_facts(new))
+    if [s.key for s in a] != [s.key for s in b]:
         out.append(FieldChange("signer", a, b))
     ca, cb = _cert_thumbprints(old), _cert_thumbprints(new)
     if ca != cb:
@@ -443,15 +459,11 @@ def _envelope(old: SignedCtl, new: SignedCtl, content_identical: bool) -> list[F
     return out
 
 
-def _signer_key(s: dict) -> tuple:
-    return s["subject"], s["issuer"], s["serial"], s["digest"]
+def _cert_thumbprints(signed: SignedCtl) -> tuple[bytes, ...]:
+    return tuple(sorted(c.sha1 for c in signed.certificates))
 
 
-def _cert_thumbprints(signed: SignedCtl) -> list[str]:
-    return sorted(c.sha1.hex() for c in signed.certificates)
-
-
-def _signing_times(signed: SignedCtl) -> list[str | None]:
+def _signing_times(signed: SignedCtl) -> tuple:
     """Each signer's signingTime attribute (None when it has none, as Microsoft's files)."""
     out = []
     for info in signed.signer_infos:
@@ -459,6 +471,6 @@ def _signing_times(signed: SignedCtl) -> list[str | None]:
         attrs = info["signed_attrs"]
         for attr in (attrs if attrs.native is not None else ()):
             if attr["type"].dotted == Attr.SIGNING_TIME:
-                when = iso(attr["values"][0].native)
+                when = attr["values"][0].native
         out.append(when)
-    return out
+    return tuple(out)

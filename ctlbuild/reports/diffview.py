@@ -22,8 +22,8 @@ from ..ctl import attributes
 from ..model import Entry, TrustList
 from ..oids import HASH_NAMES, USAGE_NAMES, CtlExt
 from ..thumbprint import format_hex
-from ..timeutil import iso
-from .diff import AttrChange, CtlDiff, EntryChange, ExtensionChange, FieldChange
+from ..timeutil import Filetime, iso
+from .diff import DATE_ATTRIBUTES, SET_ATTRIBUTES, AttrChange, CtlDiff, EntryChange, ExtensionChange, FieldChange
 from .i18n import Messages, messages
 from .show import printable
 from .templating import render_template
@@ -177,14 +177,16 @@ def _field_text(t: Messages, c: FieldChange) -> str:
 
 
 def _header_value(t: Messages, name: str, value) -> str:
-    if value is None or value == []:
+    if value is None or value == ():
         return t("none")
     if name == "usages":
         return t.join(f"{USAGE_NAMES[u]} ({u})" if u in USAGE_NAMES else u for u in value)
     if name == "subject_algorithm":
         return f"{HASH_NAMES[value]} ({value})" if value in HASH_NAMES else value
     if name == "list_identifier":
-        return _identifier_text(bytes.fromhex(value))
+        return _identifier_text(value)
+    if name in ("this_update", "next_update"):
+        return iso(value)
     return str(value)
 
 
@@ -202,11 +204,11 @@ def _extension_text(t: Messages, x: ExtensionChange) -> str:
 def _envelope_text(t: Messages, c: FieldChange, style: str) -> str:
     if c.field == "signer":
         def signers(items):
-            return "; ".join(t("env.signer_text", **s) for s in items) or t("none")
+            return "; ".join(t("env.signer_text", **s.as_dict()) for s in items) or t("none")
         return t("env.signer", old=signers(c.old), new=signers(c.new))
     if c.field == "certificates":
-        added = [format_hex(bytes.fromhex(h), style) for h in c.new if h not in c.old]
-        removed = [format_hex(bytes.fromhex(h), style) for h in c.old if h not in c.new]
+        added = [format_hex(h, style) for h in c.new if h not in c.old]
+        removed = [format_hex(h, style) for h in c.old if h not in c.new]
         parts = []
         if added:
             parts.append(t("env.certificates_added", list=t.join(added)))
@@ -214,8 +216,8 @@ def _envelope_text(t: Messages, c: FieldChange, style: str) -> str:
             parts.append(t("env.certificates_removed", list=t.join(removed)))
         return "; ".join(parts)
     if any(c.old) or any(c.new):  # "signature": the signing times, where the files have them
-        return t("env.resigned", old=t.join(x or t("none") for x in c.old),
-                 new=t.join(x or t("none") for x in c.new))
+        return t("env.resigned", old=t.join(iso(x) if x else t("none") for x in c.old),
+                 new=t.join(iso(x) if x else t("none") for x in c.new))
     return t("env.resigned_no_time")
 
 
@@ -229,7 +231,7 @@ def change_lines(t: Messages, c: EntryChange, style: str = "spaced") -> list[str
 
 def _attr_lines(t: Messages, a: AttrChange, style: str) -> list[str]:
     name = a.attribute
-    if name in ("ekus", "disallowed_ekus", "not_before_ekus", "ev_policies", "chain_policies"):
+    if name in SET_ATTRIBUTES:
         word = t.policy if name == "ev_policies" else t.eku
         added, removed = [word(o) for o in a.added], [word(o) for o in a.removed]
         lines = ([t(f"{name}.added", list=t.join(added))] if added else []) + \
@@ -237,27 +239,26 @@ def _attr_lines(t: Messages, a: AttrChange, style: str) -> list[str]:
         if not lines:  # present-but-empty appeared or disappeared
             return [t("set.now_empty" if a.kind == "set" else "set.was_empty", what=t(f"attr.{name}"))]
         return lines
-    if name in ("disabled_since", "not_before"):
+    if name in DATE_ATTRIBUTES:
         return [t(f"{name}.{a.kind}", old=_date_word(t, a.old), new=_date_word(t, a.new))]
     if name == "friendly_name":
         return [t(f"friendly_name.{a.kind}", old=a.old, new=a.new)]
     if name in ("sha256", "key_id", "subject_name_md5"):
         def hexed(v):
-            return format_hex(bytes.fromhex(v), style) if v else t("none")
+            return format_hex(v, style) if v else t("none")
         return [t(f"value.{a.kind}", what=t(f"value.{name}"), old=hexed(a.old), new=hexed(a.new))]
     if name == "raw_attributes":
-        oids = sorted({x["oid"] for x in (a.old or []) + (a.new or [])
-                       if x not in (a.old or []) or x not in (a.new or [])})
-        return [t("raw_attributes.changed", list=t.join(oids))]
+        old, new = set(a.old or ()), set(a.new or ())
+        return [t("raw_attributes.changed", list=t.join(sorted({oid for oid, _v in old ^ new})))]
     if name == "certificate":
         return [t(f"certificate.{a.kind}")]
     return [f"{name}: {a.kind}"]  # an attribute added to diff.py before it got words here
 
 
-def _date_word(t: Messages, value) -> str:
-    if value == "no date":
-        return t("no_date")
-    return value or t("none")
+def _date_word(t: Messages, value: Filetime | None) -> str:
+    if value is None:
+        return t("none")
+    return value.iso() or t("no_date")
 
 
 # -- rendering -------------------------------------------------------------------------------

@@ -15,13 +15,14 @@ from typing import Iterator
 
 from .._gc import paused as gc_paused
 from ..ctl import attributes
+from ..formats.stl import SignerFacts
 from ..model import Entry, TrustList
 from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, eku_name
 from ..thumbprint import format_hex
 from ..timeutil import iso
 
 
-def describe(tl: TrustList, signers: list[dict] | None = None, path=None, style: str = "spaced",
+def describe(tl: TrustList, signers: list[SignerFacts] | None = None, path=None, style: str = "spaced",
              entries: bool = True) -> dict:
     data = {"file": str(path) if path is not None else None, "header": header(tl, signers or [])}
     if entries:
@@ -30,7 +31,7 @@ def describe(tl: TrustList, signers: list[dict] | None = None, path=None, style:
     return data
 
 
-def header(tl: TrustList, signers: list[dict]) -> dict:
+def header(tl: TrustList, signers: list[SignerFacts]) -> dict:
     return {
         "name": tl.name,
         "kind": tl.kind,
@@ -42,7 +43,7 @@ def header(tl: TrustList, signers: list[dict]) -> dict:
         "subject_algorithm": {"oid": tl.subject_algorithm, "name": HASH_NAMES.get(tl.subject_algorithm)},
         "entry_count": len(tl.entries),
         "extensions": [_extension(x) for x in tl.extensions],
-        "signers": signers,
+        "signers": [s.as_dict() for s in signers],
     }
 
 
