@@ -9,12 +9,22 @@ from __future__ import annotations
 
 
 class CtlbuildError(Exception):
-    """Base of every error a user can cause. ``exit_status`` is what the CLI returns."""
+    """Base of every error a user can cause. ``exit_status`` is what the CLI returns.
+
+    ``remedy`` names the setting that would answer the error, by its library name
+    (``allow_insecure_permissions``, ``this_update``, ``templates``, ``signing_time``,
+    ``cert``): the library never spells a command-line flag; the CLI words the remedy."""
 
     exit_status = 2
+    remedy: str | None = None
 
     def diagnostics(self) -> str:
         return str(self)
+
+    def because(self, remedy: str) -> "CtlbuildError":
+        """This error, with the setting that answers it (``raise SomeError(...).because("cert")``)."""
+        self.remedy = remedy
+        return self
 
 
 class UsageError(CtlbuildError):

@@ -13,6 +13,7 @@ import click
 
 from .._version import __version__
 from ..errors import CtlbuildError
+from .common import remedy_text
 
 
 class _Group(click.Group):
@@ -20,7 +21,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CtlbuildError as exc:
-            click.echo(f"ctlbuild: error: {exc.diagnostics()}", err=True)
+            click.echo(f"ctlbuild: error: {exc.diagnostics()}{remedy_text(exc.remedy)}", err=True)
             ctx.exit(exc.exit_status)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise

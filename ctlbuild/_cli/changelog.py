@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..reports.changelog import FORMATS, read_versions, render_changelog
-from .common import thumbprint_style
-from .diff import lang_option, output_option, templates_option, write_report
+from .common import lang_option, output_option, templates_option, thumbprint_style, write_report
 
 
 @click.command("changelog")

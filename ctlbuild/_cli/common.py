@@ -1,20 +1,39 @@
-"""Things several commands share: times, passphrases and PINs, progress on stderr."""
+"""Things several commands share: options, times, passphrases and PINs, reports, progress on stderr,
+and the words for the remedies library errors name."""
 
 from __future__ import annotations
 
 import os
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 
+from ..build.outputs import atomic_write
 from ..errors import UsageError
 from ..lists.reader import to_datetime
+from ..reports.i18n import LANGUAGES
 from ..thumbprint import STYLES
 
 PASSPHRASE_ENV = "CTLBUILD_KEY_PASSPHRASE"
 PIN_ENV = "CTLBUILD_PKCS11_PIN"
 PROGRESS_THRESHOLD = 50_000
+
+#: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).
+REMEDIES = {
+    "allow_insecure_permissions": "or pass --insecure-key-permissions to use it anyway",
+    "cert": "give the signer certificate with --cert",
+    "this_update": "give --this-update",
+    "signing_time": "choose another --signing-time (or SOURCE_DATE_EPOCH) or signer",
+    "templates": "--templates takes a folder",
+    "passphrase": "set CTLBUILD_KEY_PASSPHRASE, or run in a terminal to be asked",
+}
+
+
+def remedy_text(remedy: str | None) -> str:
+    return f"; {REMEDIES[remedy]}" if remedy in REMEDIES else ""
+
 
 thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES), default="spaced",
                                 show_default=True, help="How thumbprints are printed.")
@@ -58,6 +77,27 @@ def pkcs11_pin(token: str) -> str | None:
     if sys.stdin.isatty():
         return click.prompt(f"User PIN for {token}", hide_input=True, err=True)
     return None
+
+
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                           help="Language of the report (JSON has no words and ignores it).")
+output_option = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+                             help="Write the report to this file instead of standard output.")
+templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
+                                help="A folder of Jinja2 templates looked in before the built-in ones "
+                                     "(<name>.<lang>.<format>.j2, then <name>.<format>.j2).")
+
+
+def write_report(text: str, output: Path | None) -> None:
+    """To standard output, or to ``output``: a regular file is replaced atomically; a
+    device or pipe (-o /dev/stdout, /dev/null) is written in place, never renamed over."""
+    if output is None:
+        click.echo(text, nl=False)
+    elif output.exists() and not output.is_file():
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        atomic_write(output, text.encode("utf-8"))
 
 
 insecure_key_permissions = click.option(

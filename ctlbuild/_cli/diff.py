@@ -9,24 +9,13 @@ from pathlib import Path
 
 import click
 
-from ..build.outputs import atomic_write
 from ..reports.diff import diff_files
 from ..reports.diffview import FORMATS, diff_data, render_diff
-from ..reports.i18n import LANGUAGES
-from .common import thumbprint_style
+from .common import lang_option, output_option, templates_option, thumbprint_style, write_report
 
 #: Colours of the text report's roles (ctlbuild.reports.diffview.ROLES) in a terminal.
 _COLOURS = {"heading": {"bold": True}, "added": {"fg": "green"}, "removed": {"fg": "red"},
             "changed": {"fg": "yellow"}, "note": {"dim": True}}
-
-lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-                           help="Language of the report (JSON has no words and ignores it).")
-output_option = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-                             help="Write the report to this file instead of standard output.")
-templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
-                                help="A folder of Jinja2 templates looked in before the built-in ones "
-                                     "(<name>.<lang>.<format>.j2, then <name>.<format>.j2).")
-
 
 @click.command("diff")
 @click.argument("old", type=click.Path(path_type=Path))
@@ -69,15 +58,3 @@ def _colour_terminal() -> bool:
 
 def _paint(text: str, role: str) -> str:
     return click.style(text, **_COLOURS[role])
-
-
-def write_report(text: str, output: Path | None) -> None:
-    """To standard output, or to ``output``: a regular file is replaced atomically; a
-    device or pipe (-o /dev/stdout, /dev/null) is written in place, never renamed over."""
-    if output is None:
-        click.echo(text, nl=False)
-    elif output.exists() and not output.is_file():
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        atomic_write(output, text.encode("utf-8"))

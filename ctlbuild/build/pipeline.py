@@ -122,4 +122,4 @@ def _check_signer_validity(signer: Signer, when: datetime) -> None:
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     if not start <= when <= end:
         raise SigningError(f"signing time {iso(when)} is outside the signer certificate's validity "
-                           f"({iso(start)} .. {iso(end)}); choose another --signing-time or signer")
+                           f"({iso(start)} .. {iso(end)})").because("signing_time")

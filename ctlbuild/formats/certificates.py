@@ -92,6 +92,16 @@ class CertInfo:
         return _display_name(self.cert.issuer)
 
 
+def looks_like_certificate(data: bytes) -> bool:
+    """Whether ``data`` is one DER X.509 certificate (what a sniffer asks before calling
+    a SEQUENCE a bare CTL)."""
+    try:
+        CertInfo.from_der(data)
+    except FormatError:
+        return False
+    return True
+
+
 # -- facts about parsed (cryptography) certificates, shared by signing, verify and show ---------
 
 def eku_oids(cert: cx509.Certificate) -> set[str]:

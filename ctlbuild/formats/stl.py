@@ -35,6 +35,18 @@ if TYPE_CHECKING:  # the envelope needs only a Signer's interface, never the sig
     from ..signing.signer import Signer
 
 
+_SIGNED_DATA = der.oid(ContentType.SIGNED_DATA)
+
+
+def is_signed_data(data: bytes) -> bool:
+    """A SEQUENCE that opens with the SignedData OID: how a signed CTL is recognised."""
+    try:
+        _t, start, _e = der.read_tlv(data, 0)
+    except der.DerError:
+        return False
+    return data[start:start + len(_SIGNED_DATA)] == _SIGNED_DATA
+
+
 @dataclass
 class SignedCtl:
     data: bytes

@@ -51,7 +51,7 @@ def import_source(source: Source, *, list_dir: Path, name: str | None = None, ki
         certs = _match(tl, [*(certs_from or []), *source.certificates])
     else:
         if this_update is None:
-            raise UsageError(f"{source.path} carries no date: give --this-update")
+            raise UsageError(f"{source.path} carries no date for the list").because("this_update")
         tl, certs = _from_certificates(source, name or _stem(source.path), kind or "trusted", this_update)
     cert_paths, files = _cert_files(certs, list_dir, certs_dir)
     text, warnings = write_list(tl, cert_paths, source=str(source.path))

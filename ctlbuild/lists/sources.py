@@ -11,18 +11,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from ..ctl import der
 from ..ctl.decode import decode_ctl
 from ..errors import FormatError
-from ..formats.cab import ctl_member, is_cab
+from ..formats.cab import ctl_member
 from ..formats.certificates import CertInfo, load_certificates
-from ..formats.sst import SerializedStore, is_sst, read_sst
+from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
+from ..formats.sst import SerializedStore, read_sst
 from ..formats.stl import SignedCtl, SignerFacts, parse_signed_ctl, signer_facts
 from ..model import TrustList
-from ..oids import ContentType
 from .reader import LoadedList, load_list
-
-_SIGNED_DATA = der.oid(ContentType.SIGNED_DATA)
 
 
 @dataclass
@@ -32,7 +29,7 @@ class Source:
     certificates (PEM/DER file or bundle, or a folder of them), or a declarative list."""
 
     path: Path
-    kind: str  # "stl" | "cab" | "ctl" | "sst" | "certs"
+    kind: str  # one of formats.sniff's kinds: "stl", "cab", "ctl", "sst", "certs", "list"
     trust_list: TrustList | None = None
     signed: SignedCtl | None = None
     store: SerializedStore | None = None
@@ -42,8 +39,6 @@ class Source:
 
     def signers(self) -> list[SignerFacts]:
         return signer_facts(self.signed) if self.signed else []
-
-
 
 
 def read_bytes(path: Path) -> bytes:
@@ -58,23 +53,24 @@ def read_bytes(path: Path) -> bytes:
 def read_source(path: Path, progress: Callable[[int], None] | None = None) -> Source:
     path = Path(path)
     if path.is_dir():
-        return Source(path, "certs", certificates=_folder_certificates(path))
+        return Source(path, CERTS, certificates=_folder_certificates(path))
     data = read_bytes(path)
     name = path.name.split(".")[0] or "ctl"
-    if is_cab(data):
+    kind = sniff(data)
+    if kind == CAB:
         member, stl = ctl_member(data, path=path)
         source = _signed_source(Path(f"{path}:{member}"), stl, member.split(".")[0] or name, progress)
-        return replace(source, path=path, kind="cab", member=member)
-    if is_sst(data):
+        return replace(source, path=path, kind=CAB, member=member)
+    if kind == SST:
         return _sst_source(path, read_sst(data, path=path), name, progress)
-    if is_signed_data(data):
+    if kind == STL:
         return _signed_source(path, data, name, progress)
-    if data[:1] == b"\x30" and not _looks_like_certificate(data):
-        return Source(path, "ctl", decode_ctl(data, name=name, path=path, progress=progress))
-    if _looks_like_list(data):
+    if kind == CTL:
+        return Source(path, CTL, decode_ctl(data, name=name, path=path, progress=progress))
+    if kind == LIST:
         loaded = load_list(path)  # reads and decodes again, naming a bad byte cleanly
-        return Source(path, "list", loaded.trust_list, loaded=loaded)
-    return Source(path, "certs", certificates=load_certificates(data, path=path))
+        return Source(path, LIST, loaded.trust_list, loaded=loaded)
+    return Source(path, CERTS, certificates=load_certificates(data, path=path))
 
 
 def read_ctl(path: Path, progress: Callable[[int], None] | None = None) -> Source:
@@ -89,14 +85,15 @@ def signed_bytes(path: Path) -> bytes:
     """The signed CTL's bytes, out of its cabinet or store when it is in one. The bytes
     are not parsed here: verification reports a broken structure as a finding."""
     data = read_bytes(path)
-    if is_cab(data):
+    kind = sniff(data)
+    if kind == CAB:
         return ctl_member(data, path=path)[1]
-    if is_sst(data):
+    if kind == SST:
         ctls = read_sst(data, path=path).ctls
         if len(ctls) != 1:
             raise FormatError(f"serialized store holds {len(ctls)} CTLs; verify needs exactly one", path=path)
         return ctls[0].der
-    if not is_signed_data(data):
+    if kind != STL:
         # Not even shaped like a signed CTL: bad input (exit 2), not a failed verification.
         raise FormatError("not a signed CTL, nor a cabinet or store holding one", path=path, offset=0)
     return data
@@ -105,7 +102,7 @@ def signed_bytes(path: Path) -> bytes:
 def _signed_source(path, data, name, progress) -> Source:
     signed = parse_signed_ctl(data, path=path)
     tl = decode_ctl(signed.ctl_der, name=name, path=path, base=signed.ctl_offset, progress=progress)
-    return Source(Path(path), "stl", tl, signed)
+    return Source(Path(path), STL, tl, signed)
 
 
 def _sst_source(path, store: SerializedStore, name, progress) -> Source:
@@ -114,27 +111,8 @@ def _sst_source(path, store: SerializedStore, name, progress) -> Source:
         raise FormatError(f"serialized store holds {len(store.ctls)} CTLs; ctlbuild reads one", path=path)
     if store.ctls:
         inner = _signed_source(path, store.ctls[0].der, name, progress)
-        return replace(inner, kind="sst", store=store, certificates=certs)
-    return Source(path, "sst", store=store, certificates=certs)
-
-
-def _looks_like_list(data: bytes) -> bool:
-    """A declarative list: UTF-8 text with TOML assignments and no PEM armour."""
-    if b"-----BEGIN" in data or b"\0" in data[:4096]:
-        return False
-    try:
-        text = data[:4096].decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return any(line.split("=", 1)[0].strip() in ("name", "kind") for line in text.splitlines() if "=" in line)
-
-
-def _looks_like_certificate(data: bytes) -> bool:
-    try:
-        CertInfo.from_der(data)
-    except FormatError:
-        return False
-    return True
+        return replace(inner, kind=SST, store=store, certificates=certs)
+    return Source(path, SST, store=store, certificates=certs)
 
 
 def _folder_certificates(folder: Path) -> list[bytes]:
@@ -148,10 +126,3 @@ def _folder_certificates(folder: Path) -> list[bytes]:
     return out
 
 
-def is_signed_data(data: bytes) -> bool:
-    """A SEQUENCE that opens with the SignedData OID: how a signed CTL is recognised."""
-    try:
-        _t, start, _e = der.read_tlv(data, 0)
-    except der.DerError:
-        return False
-    return data[start:start + len(_SIGNED_DATA)] == _SIGNED_DATA

@@ -28,14 +28,10 @@ from ..ctl.ctlogs import log_ids
 from ..ctl.decode import decode_ctl, decode_header
 from ..ctl.encode import encode_ctl
 from ..errors import FormatError
-from ..formats.cab import ctl_member, is_cab
+from ..formats.cab import ctl_member
+from ..formats.sniff import CAB, CTL, STL, sniff
 from ..formats.stl import SignedCtl, parse_signed_ctl, signer_facts
-from ..lists.sources import (
-    Source,
-    is_signed_data,
-    read_bytes,
-    read_ctl,
-)
+from ..lists.sources import Source, read_bytes, read_ctl
 from ..model import Entry, Extension, TrustList
 from ..oids import Attr, CtlExt
 from ..timeutil import Filetime, iso
@@ -204,8 +200,6 @@ class Side:
 
 # -- reading ------------------------------------------------------------------------------------
 
-
-
 def read_side(path) -> Side:
     """A file to diff. Signed CTLs (.stl, or inside a .cab) are read up to their header and
     their entries left as bytes; everything else (lists, stores, bare CTLs) is read as
@@ -213,23 +207,18 @@ def read_side(path) -> Side:
     path = Path(path)
     if not path.is_dir():
         data = read_bytes(path)
-        kind, member, name = "stl", None, path.name.split(".")[0] or "ctl"
-        if is_cab(data):
+        kind, member, name = sniff(data), None, path.name.split(".")[0] or "ctl"
+        if kind == CAB:
             member, data = ctl_member(data, path=path)
-            kind, name = "cab", member.split(".")[0] or name
-        if kind == "cab" or is_signed_data(data):
+            name = member.split(".")[0] or name
+        if kind in (CAB, STL):
             signed = parse_signed_ctl(data, path=path)
             header, count = decode_header(signed.ctl_der, name=name, path=path, base=signed.ctl_offset)
             return Side(Source(path, kind, header, signed, member=member), signed.ctl_der, False, count)
-        if data[:1] == b"\x30":
-            try:  # a bare CTL (build --content-only); a certificate fails at its first field
-                header, count = decode_header(data, name=name, path=path)
-            except FormatError:
-                pass
-            else:
-                return Side(Source(path, "ctl", header), data, False, count)
-    source = read_ctl(path)
-    return _decoded_side(source)
+        if kind == CTL:  # a bare CTL (build --content-only)
+            header, count = decode_header(data, name=name, path=path)
+            return Side(Source(path, CTL, header), data, False, count)
+    return _decoded_side(read_ctl(path))
 
 
 def _decoded_side(source: Source) -> Side:

@@ -4,7 +4,7 @@
 >>> text = render_template("changelog", "md", {"t": t, ...}, lang="zh-CN")   # doctest: +SKIP
 
 A report ``name`` in ``fmt`` for ``lang`` is the first of these templates found,
-each looked up in ``--templates DIR`` before the built-in folder (``templates/``):
+each looked up in the caller's ``templates`` folder before the built-in one (``templates/``):
 
     <name>.<lang>.<fmt>.j2      e.g. changelog.zh-CN.md.j2 (one language only)
     <name>.<fmt>.j2             e.g. changelog.md.j2 (every language, words from ``t``)
@@ -79,7 +79,7 @@ def render_template(name: str, fmt: str, context: dict, lang: str = "en",
                     templates: Path | str | None = None) -> str:
     """``context`` is passed to the template as is; errors name the template and line."""
     if templates is not None and not Path(templates).is_dir():
-        raise UsageError(f"--templates {templates}: not a folder")
+        raise UsageError(f"{templates}: not a folder of templates").because("templates")
     env = _environment(str(Path(templates).resolve()) if templates is not None else None)
     names = template_names(name, fmt, lang)
     try:

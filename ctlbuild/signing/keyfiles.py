@@ -48,7 +48,7 @@ def read_private_file(path, what: str, allow_insecure_permissions: bool = False)
             if mode & 0o077 and not allow_insecure_permissions and os.name == "posix":
                 raise SignerKeyError(
                     f"{path}: {what} may be read or changed by others (mode {stat.S_IMODE(mode):04o}); "
-                    f"run 'chmod 600 {path}', or pass --insecure-key-permissions to use it anyway")
+                    f"run 'chmod 600 {path}'").because("allow_insecure_permissions")
             return fh.read()
     except OSError as exc:
         raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
@@ -84,8 +84,7 @@ def load_private_key(path, passphrase: PassphraseSource | None = None, *,
 def _ask(passphrase: PassphraseSource | None, path) -> bytes:
     secret = passphrase(str(path)) if passphrase else None
     if not secret:
-        raise SignerKeyError(f"{path}: private key is encrypted and no passphrase was given "
-                             "(set CTLBUILD_KEY_PASSPHRASE or run in a terminal to be asked)")
+        raise SignerKeyError(f"{path}: private key is encrypted and no passphrase was given").because("passphrase")
     return secret
 
 
@@ -161,8 +160,8 @@ def load_file_signer_material(key_path, cert_path=None, chain_paths=(),
     if is_pkcs12(key_path):
         key, cert, chain = load_pkcs12(key_path, passphrase, allow_insecure_permissions=allow_insecure_permissions)
         if cert_path is not None and load_cert_file(cert_path)[0] != cert:
-            raise SignerKeyError(f"{cert_path}: not the certificate inside {key_path}; leave out --cert "
-                                 "(a PKCS#12 file carries its own)")
+            raise SignerKeyError(f"{cert_path}: not the certificate inside {key_path} (a PKCS#12 file "
+                                 "carries its own: name no other)")
     else:
         if cert_path is None:
             raise SignerKeyError(f"{key_path}: a signer certificate is needed with this key")

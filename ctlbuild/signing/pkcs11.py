@@ -531,9 +531,9 @@ def _token_certificate(session, key, public, uri: Pkcs11Uri, where: str) -> byte
     if public is not None:
         ders = [d for d in ders if same_public_key(x509.load_der_x509_certificate(d).public_key(), public)]
     if not ders:
-        raise SignerKeyError(f"{uri}: {where} holds no certificate for this key; give it with --cert")
+        raise SignerKeyError(f"{uri}: {where} holds no certificate for this key").because("cert")
     if len(ders) > 1:
-        raise SignerKeyError(f"{uri}: {where} holds {len(ders)} certificates for this key; choose one with --cert")
+        raise SignerKeyError(f"{uri}: {where} holds {len(ders)} certificates for this key").because("cert")
     return ders[0]
 
 
@@ -568,7 +568,7 @@ def open_pkcs11_signer(uri_text: str, cert_path=None, chain_paths=(), *, scheme:
     """A Signer for the private key a ``pkcs11:`` URI names. The certificate comes from
     ``cert_path`` (with any chain after it in the file), else from the token beside the key."""
     uri = parse_uri(uri_text)
-    # Read the files first: a missing --cert costs no PIN try.
+    # Read the files first: a missing certificate file costs no PIN try.
     cert_ders = load_cert_file(cert_path) if cert_path is not None else []
     extra = [d for p in chain_paths for d in load_cert_file(p)]
     session, token, _module = open_session(uri, pin=pin, allow_insecure_permissions=allow_insecure_permissions,
