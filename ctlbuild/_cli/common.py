@@ -12,7 +12,7 @@ import click
 
 from ..build.outputs import atomic_write
 from ..errors import UsageError
-from ..lists.reader import to_datetime
+from ..lists.validators import to_datetime
 from ..reports.i18n import LANGUAGES
 from ..thumbprint import STYLES
 

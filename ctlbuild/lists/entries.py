@@ -1,0 +1,269 @@
+"""A list's entries: [[entry]] tables and [defaults], and the sources they name — a
+certificate file, a folder of them, a thumbprint file, or hashes alone.
+
+>>> from ctlbuild.lists.entries import read_entries
+>>> from ctlbuild.lists.validators import Checker
+>>> from ctlbuild.oids import HashAlg
+>>> tables = [{"sha1": "c0 60 ed 44 cb d8 81 bd 0e f8 6c 0b a2 87 dd cf 81 67 47 8c"}]
+>>> entries = read_entries(Checker("demo.toml", ""), HashAlg.SHA1, False, tables, {"note": "x"})
+>>> entries[0].identifier.hex()[:8], entries[0].note
+('c060ed44', 'x')
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import FormatError, ListError
+from ..formats.certificates import CertInfo, load_certificates
+from ..model import IDENTIFIER_SIZES, Entry
+from ..oids import HashAlg
+from ..thumbprint import parse_hex
+from .validators import ATTRIBUTE_KEYS, Checker, Conversions
+
+#: Entry keys that say which certificate an entry is (or which many, for certs and thumbprints).
+SOURCE_KEYS = {"cert", "certs", "sha1", "sha256", "disallowed_hash", "thumbprints", "key_id",
+               "subject_name_md5"}
+ENTRY_KEYS = ATTRIBUTE_KEYS | SOURCE_KEYS
+_IDENTIFIER_KEYS = {"sha1", "sha256", "disallowed_hash"}
+
+
+def read_entries(check: Checker, subject_algorithm: str, cert_properties: bool, tables, defaults) -> list[Entry]:
+    """Every entry of the list, [defaults] applied, duplicates refused."""
+    reader = _EntryReader(check, subject_algorithm, cert_properties)
+    return reader.entries(tables, reader.defaults(defaults))
+
+
+class _EntryReader:
+    def __init__(self, check: Checker, algorithm: str, cert_properties: bool):
+        self.check, self.algorithm, self.cert_properties = check, algorithm, cert_properties
+        self.base = check.path.parent
+        self.values = Conversions()
+
+    def defaults(self, t) -> dict:
+        self.check.table(t, "defaults")
+        self.check.check_keys(t, ATTRIBUTE_KEYS, "defaults")
+        return self.attributes(t, "defaults", 0, None)
+
+    def entries(self, tables, defaults) -> list[Entry]:
+        if not isinstance(tables, list):
+            self.check.fail("must be an array of tables ([[entry]])", None, "entry")
+        out: list[Entry] = []
+        seen: dict[bytes, int] = {}
+        for index, table in enumerate(tables):
+            if not isinstance(table, dict):
+                self.check.fail("must be an array of tables ([[entry]])", None, "entry")
+            for entry in self.entry(table, index, defaults):
+                first = seen.get(entry.identifier)
+                if first is not None:
+                    self.check.fail(f"duplicate entry {entry.identifier.hex()} (first in entry "
+                              f"#{first + 1}, line {self.check.where.table_line('entry', first)})",
+                              "entry", index=index, entry=entry.label)
+                seen[entry.identifier] = index
+                out.append(entry)
+        return out
+
+    def entry(self, t, index, defaults):
+        unknown = set(t) - ENTRY_KEYS
+        if unknown:
+            self.check.check_keys(t, ENTRY_KEYS, "entry", index)
+        sources = [k for k in ("cert", "certs", "thumbprints") if k in t]
+        if len(sources) > 1:
+            self.check.fail(f"give one of cert, certs, thumbprints, not {' and '.join(sources)}", "entry", sources[1], index)
+        many = next((k for k in ("certs", "thumbprints") if k in t), None)
+        stray = next((k for k in sorted(SOURCE_KEYS - {"cert", "certs", "thumbprints"}) if k in t), None)
+        if many and stray:
+            self.check.fail(f"{stray} names one certificate; it cannot go with {many}, which names many "
+                      "(give it its own [[entry]])", "entry", stray, index)
+        attrs = {**defaults, **self.attributes(t, "entry", index, t)}
+        if "certs" in t:
+            return [self.from_cert(t, index, attrs, der, p) for p, der in self.cert_dir(t, index)]
+        if "thumbprints" in t:
+            return self.from_thumbprint_file(t, index, attrs)
+        if "cert" in t:
+            return [self.from_cert(t, index, attrs, *reversed(self.cert_file(t, index)))]
+        return [self.from_hashes(t, index, attrs)]
+
+    def identifier_field(self) -> str:
+        return {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash"}[self.algorithm]
+
+    def hex_field(self, t, key, index, size, label=None):
+        value = t.get(key)
+        if value is None:
+            return None
+        try:
+            return parse_hex(value, size, what="thumbprint" if key in _IDENTIFIER_KEYS else "value")
+        except ValueError as exc:
+            self.check.fail(str(exc), "entry", key, index, entry=label)
+
+    def from_hashes(self, t, index, attrs) -> Entry:
+        """An entry for a certificate the operator does not hold: its identifier alone."""
+        field_name = self.identifier_field()
+        size = IDENTIFIER_SIZES[self.algorithm]
+        identifier = self.hex_field(t, field_name, index, size, attrs.get("friendly_name"))
+        if identifier is None:
+            self.check.fail(f"needs cert, certs, thumbprints or {field_name} (the list's subject_algorithm "
+                      f"is {field_name})", "entry", index=index, entry=attrs.get("friendly_name"))
+        sha1 = identifier if field_name == "sha1" else self.hex_field(t, "sha1", index, 20)
+        extra = self.given_hashes(t, index, skip=field_name)
+        return Entry(identifier=identifier, sha1=sha1, **extra, **attrs)
+
+    def given_hashes(self, t, index, skip=None) -> dict:
+        out = {}
+        for key, size in (("sha256", 32), ("key_id", None), ("subject_name_md5", 16)):
+            if key != skip and key in t:
+                out[key] = self.hex_field(t, key, index, size)
+        return out
+
+    def from_cert(self, t, index, attrs, der: bytes, where) -> Entry:
+        try:
+            info = CertInfo.from_der(der, path=where)
+        except FormatError as exc:
+            self.check.fail(exc.message, "entry", "cert" if "cert" in t else "certs", index, entry=str(where))
+        label = attrs.get("friendly_name") or info.subject
+        identifier = info.identifier(self.algorithm)
+        for key, size in (("sha1", 20), ("sha256", 32), ("disallowed_hash", 16), ("key_id", None),
+                          ("subject_name_md5", 16)):
+            given = self.hex_field(t, key, index, size, label)
+            if given is None:
+                continue
+            if key == "disallowed_hash":
+                if not info.matches(given, HashAlg.DISALLOWED_HASH):
+                    self.check.fail("does not match the certificate's public-key or to-be-signed MD5",
+                              "entry", key, index, entry=label)
+                if self.algorithm == HashAlg.DISALLOWED_HASH:
+                    identifier = given
+            elif given != getattr(info, key):
+                self.check.fail(f"{given.hex()} does not match the certificate ({getattr(info, key).hex()})",
+                          "entry", key, index, entry=label)
+        # Hash attributes: all of them when the list asks for cert_properties, else just
+        # those the entry states (an imported list states exactly what the source had).
+        computed = {key: getattr(info, key) for key in ("sha256", "key_id", "subject_name_md5")
+                    if self.cert_properties or key in t}
+        attrs = {"issuer": info.issuer, **attrs}
+        return Entry(identifier=identifier, cert=der, sha1=info.sha1, **computed, **attrs)
+
+    def cert_file(self, t, index):
+        rel = self.check.string(t, "cert", "entry", index)
+        path = self.base / rel
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.check.fail(f"cannot read {rel} ({exc.strerror})", "entry", "cert", index)
+        try:
+            ders = load_certificates(data, path=rel)
+        except FormatError as exc:
+            self.check.fail(exc.message, "entry", "cert", index, entry=rel)
+        if len(ders) != 1:
+            self.check.fail(f"{rel} holds {len(ders)} certificates; use certs = \"folder/\" for several",
+                      "entry", "cert", index)
+        return rel, ders[0]
+
+    def cert_dir(self, t, index):
+        rel = self.check.string(t, "certs", "entry", index)
+        folder = self.base / rel
+        if not folder.is_dir():
+            self.check.fail(f"{rel} is not a folder", "entry", "certs", index)
+        out = []
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+            shown = f"{rel.rstrip('/')}/{path.name}"
+            try:
+                ders = load_certificates(path.read_bytes(), path=shown)
+            except (FormatError, OSError) as exc:
+                self.check.fail(f"{shown} is not a certificate ({getattr(exc, 'message', exc)})",
+                          "entry", "certs", index)
+            out.extend((shown, d) for d in ders)
+        if not out:
+            self.check.fail(f"{rel} holds no certificates", "entry", "certs", index)
+        return out
+
+    def from_thumbprint_file(self, t, index, attrs) -> list[Entry]:
+        rel = self.check.string(t, "thumbprints", "entry", index)
+        path = self.base / rel
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad writes a BOM
+        except (OSError, UnicodeDecodeError) as exc:
+            self.check.fail(f"cannot read {rel} ({getattr(exc, 'strerror', None) or exc})", "entry", "thumbprints", index)
+        size = IDENTIFIER_SIZES[self.algorithm]
+        is_sha1 = self.algorithm == HashAlg.SHA1
+        out = []
+        try:
+            for ident, name in _thumbprint_lines(lines, size):
+                fields = attrs if name is None else {**attrs, "friendly_name": name}
+                out.append(Entry(identifier=ident, sha1=ident if is_sha1 else None, **fields))
+        except _LineError as exc:
+            raise ListError(str(exc), path=path, line=exc.line) from None
+        return out
+
+    def attributes(self, t, table, index, entry_table) -> dict:
+        """Entry attribute keys → Entry fields (identifiers and sources are handled apart)."""
+        out = {}
+        label = (entry_table or {}).get("friendly_name")
+        for key, value in t.items():
+            if key in SOURCE_KEYS:
+                continue
+            try:
+                out[key] = self.values.convert(key, value)
+            except (ValueError, TypeError) as exc:
+                self.check.fail(str(exc), table, key, index, entry=label)
+        return out
+
+
+class _LineError(ValueError):
+    def __init__(self, message, line):
+        super().__init__(message)
+        self.line = line
+
+
+def _thumbprint_lines(lines, size):
+    """(identifier, friendly name or None) per non-comment line. A line is a thumbprint
+    (plain hex, spaced pairs or colons), then optionally a name (after a tab, or a space),
+    then optionally a ``#`` comment."""
+    seen: dict[bytes, int] = {}
+    width = 2 * size
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if " #" in text or "\t#" in text:
+            text = re.split(r"\s#", text, maxsplit=1)[0].rstrip()
+        if "\t" in text:  # a tab ends the thumbprint, whatever its spelling
+            head, _, rest = text.partition("\t")
+            try:
+                ident, name = parse_hex(head.strip(), size), rest.strip() or None
+            except ValueError as exc:
+                raise _LineError(str(exc), number) from None
+        else:
+            head, _, rest = text.partition(" ")
+            if len(head) == width:
+                try:
+                    ident = bytes.fromhex(head)
+                except ValueError:
+                    raise _LineError(f"{head!r} is not a hexadecimal thumbprint", number) from None
+                name = rest.strip() or None
+            else:
+                ident, name = _split_spaced(text, size, number)
+        if ident in seen:
+            raise _LineError(f"duplicate thumbprint {ident.hex()} (first on line {seen[ident]})", number)
+        seen[ident] = number
+        yield ident, name
+
+
+def _split_spaced(text, size, number):
+    """Spaced or colon-separated pairs, then an optional name. A name that could be read
+    as one more pair, or pairs whose letters change case, make the line ambiguous — a
+    wrong thumbprint would distrust the wrong certificate — so they are refused."""
+    tokens = text.replace(":", " ").split()
+    pairs = []
+    for token in tokens:
+        if len(pairs) == size or not re.fullmatch(r"[0-9A-Fa-f]{2}", token):
+            break
+        pairs.append(token)
+    rest = tokens[len(pairs):]
+    if len(pairs) != size:
+        raise _LineError(f"expected a {size}-byte thumbprint at the start of the line, found {text[:60]!r}", number)
+    letters = "".join(pairs).translate(str.maketrans("", "", "0123456789"))
+    if rest and re.fullmatch(r"[0-9A-Fa-f]{2}", rest[0]) or letters not in (letters.lower(), letters.upper()):
+        raise _LineError(f"ambiguous thumbprint {text[:60]!r}: pairs of mixed case or more than {size}; "
+                         "write it as plain hex, or put the name after a tab", number)
+    return bytes.fromhex("".join(pairs)), " ".join(rest) or None
