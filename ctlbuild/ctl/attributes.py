@@ -37,8 +37,9 @@ from ..timeutil import Filetime
 from . import der
 
 PREFIX = "1.3.6.1.4.1.311.10.11."
-#: Element ids 0x20–0x22 are the certificate, CRL and CTL contexts of a store, not properties.
-CONTEXT_IDS = frozenset({0x20, 0x21, 0x22})
+#: Ids 0x20–0x22 are reserved for the contexts themselves (wincrypt's CERT_CERT_PROP_ID,
+#: CERT_CRL_PROP_ID, CERT_CTL_PROP_ID): in a store they are the certificate, CRL and CTL elements.
+CONTEXT_IDS = {"cert": 0x20, "crl": 0x21, "ctl": 0x22}
 MAX_ID = 0xFFFF
 
 
@@ -206,7 +207,7 @@ def prop_id_of(oid: str) -> int | None:
     if not tail.isdigit():
         return None
     prop_id = int(tail)
-    return prop_id if 1 <= prop_id <= MAX_ID and prop_id not in CONTEXT_IDS else None
+    return prop_id if 1 <= prop_id <= MAX_ID and prop_id not in CONTEXT_IDS.values() else None
 
 
 def read_typed(prop_id: int, value: bytes):

@@ -108,7 +108,7 @@ def _entries(buf, start, end, progress) -> list[Entry]:
     entries = []
     append = entries.append
     read = der.read_tlv
-    attributes = _AttributeMemo()
+    memo = _AttributeMemo()
     pos = start
     count = 0
     with gc_paused():  # a million Entry objects and no cycles among them
@@ -116,7 +116,7 @@ def _entries(buf, start, end, progress) -> list[Entry]:
             tag, s, e = read(buf, pos, end)
             if tag != SEQUENCE:
                 raise DerError("TrustedSubject must be a SEQUENCE", pos)
-            append(_entry(buf, s, e, attributes))
+            append(_entry(buf, s, e, memo))
             pos = e
             count += 1
             if progress is not None and count % 10_000 == 0:
@@ -152,7 +152,7 @@ class _AttributeMemo:
 _UNIQUE = frozenset(p.field for p in attributes.UNIQUE)
 
 
-def _entry(buf, start, end, attributes: _AttributeMemo | None = None) -> Entry:
+def _entry(buf, start, end, memo: _AttributeMemo | None = None) -> Entry:
     s, e = der.expect(buf, start, OCTET_STRING, end, what="subjectIdentifier")
     identifier = bytes(buf[s:e])
     if e == end:
@@ -160,7 +160,7 @@ def _entry(buf, start, end, attributes: _AttributeMemo | None = None) -> Entry:
     s, attrs_end = der.expect(buf, e, SET, end, what="subjectAttributes")
     if attrs_end != end:
         raise DerError("unexpected field after subjectAttributes", attrs_end)
-    read = attributes.get if attributes is not None else _attribute
+    read = memo.get if memo is not None else _attribute
     fields: dict = {}
     raw = []
     pos = s
@@ -215,8 +215,6 @@ def _extensions(buf, start, end) -> tuple[Extension, ...]:
         v_s, v_e = der.expect(buf, nxt, OCTET_STRING, xe, what="extnValue")
         out.append(Extension(der.decode_oid(bytes(buf[o_s:o_e])), bytes(buf[v_s:v_e]), critical))
     return tuple(out)
-
-
 
 
 def decode_header(buf: bytes, name: str = "ctl", path=None, base: int = 0) -> tuple[TrustList, int]:

@@ -40,10 +40,11 @@ END_MARKER = b"\0" * 12
 X509_ASN_ENCODING = 1
 
 #: Element ids of the contexts themselves (Wine's "reserved" CERT_CERT/CRL/CTL_PROP_ID).
-CONTEXT_IDS = {"cert": 0x20, "crl": 0x21, "ctl": 0x22}
+CONTEXT_IDS = attributes.CONTEXT_IDS
 _KINDS = {v: k for k, v in CONTEXT_IDS.items()}
 
 _ELEMENT = struct.Struct("<III")
+
 
 @dataclass(frozen=True, slots=True)
 class SstProperty:
