@@ -77,8 +77,26 @@ class Extension:
 
 
 @dataclass(frozen=True, slots=True)
+class Revision:
+    """A revision of the advisory that changed no list (a corrected number, an update
+    announced for another platform): it has a line in the revision history all the same."""
+
+    version: str
+    date: str
+    note: str
+    l10n: tuple[tuple[str, str, str], ...] = ()
+
+    def display(self, field: str, lang: str | None = None) -> str | None:
+        return _translated(self, field, lang)
+
+
+@dataclass(frozen=True, slots=True)
 class Advisory:
-    """Changelog metadata: the advisory this release belongs to, and what it says of itself."""
+    """Changelog metadata: the advisory this release belongs to, and what it says of itself.
+
+    ``version`` is this release's revision number as the advisory prints it ("4.0");
+    None numbers releases V1.0, V2.0 … in order. ``revisions`` are the advisory's
+    document-only revisions (any release of the history may carry them)."""
 
     title: str | None = None
     number: str | None = None
@@ -86,6 +104,8 @@ class Advisory:
     url: str | None = None
     revision_note: str | None = None
     l10n: tuple[tuple[str, str, str], ...] = ()
+    version: str | None = None
+    revisions: tuple[Revision, ...] = ()
 
     def display(self, field: str, lang: str | None = None) -> str | None:
         """A field (title, revision_note) in ``lang`` when translated."""

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..ctl import attributes
-from ..model import KINDS, SUBJECT_ALGORITHMS, Advisory, Extension, Opus
+from ..model import KINDS, SUBJECT_ALGORITHMS, Advisory, Extension, Opus, Revision
 from ..oids import SIGNING_DIGESTS, USAGE_NAMES, is_oid
 from ..signing.open import is_pkcs11_uri
 from ..thumbprint import parse_hex
@@ -29,7 +29,9 @@ LIST_KEYS = {"name", "kind", "identifier", "identifier_hex", "sequence", "this_u
              "validity", "usages", "subject_algorithm", "cert_properties", "signer", "advisory", "opus",
              "defaults", "entry", "extensions", "outputs", "previous", "sst_include_ctl"}
 SIGNER_KEYS = {"key", "cert", "chain", "digest", "scheme"}
-ADVISORY_KEYS = {"title", "number", "date", "url", "revision_note", "l10n"}
+ADVISORY_KEYS = {"title", "number", "date", "url", "revision_note", "l10n", "version", "revisions"}
+REVISION_KEYS = {"version", "date", "note", "l10n"}
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*")
 OPUS_KEYS = {"program_name", "url"}
 EXTENSION_KEYS = {"oid", "critical", "value_base64"}
 OUTPUTS = ("stl", "sst", "cab")
@@ -68,6 +70,13 @@ class Header:
     outputs: tuple[str, ...]
     previous: tuple[Path, ...]
     sst_include_ctl: bool
+
+
+def _day(when) -> str | None:
+    """A date as the changelog keeps it (ISO); a date-time keeps its day."""
+    if isinstance(when, datetime):
+        return when.date().isoformat()
+    return when.isoformat() if isinstance(when, date) else text_or_none(when)
 
 
 def read_header(check: Checker, d: dict) -> Header:
@@ -183,9 +192,39 @@ class _HeaderReader:
         except ValueError as exc:
             self.check.fail(str(exc), "advisory", "l10n")
         return Advisory(title=self.check.string(t, "title", "advisory"), number=text_or_none(t.get("number")),
-                        date=when.isoformat() if isinstance(when, (date, datetime)) else text_or_none(when),
-                        url=self.check.string(t, "url", "advisory"),
-                        revision_note=self.check.string(t, "revision_note", "advisory"), l10n=texts)
+                        date=_day(when), url=self.check.string(t, "url", "advisory"),
+                        revision_note=self.check.string(t, "revision_note", "advisory"), l10n=texts,
+                        version=self.version(t, "advisory"), revisions=self.revisions(t.get("revisions", [])))
+
+    def version(self, t, table, index=0) -> str | None:
+        """A revision number as the advisory prints it: "4.1" (a string: TOML's 4.10 is 4.1)."""
+        value = t.get("version")
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value}.0"
+        if not isinstance(value, str) or not _VERSION.fullmatch(value):
+            self.check.fail('must be a revision number in quotes, like version = "4.1"', table, "version", index)
+        return value
+
+    def revisions(self, tables) -> tuple[Revision, ...]:
+        """[[advisory.revisions]]: the advisory's revisions that changed no list."""
+        if not isinstance(tables, list) or not all(isinstance(x, dict) for x in tables):
+            self.check.fail("must be an array of tables ([[advisory.revisions]])", "advisory", "revisions")
+        out = []
+        for i, t in enumerate(tables):
+            self.check.check_keys(t, REVISION_KEYS, "advisory.revisions", i)
+            for required in ("version", "date", "note"):
+                if required not in t:
+                    self.check.fail(f"missing required key {required!r}", "advisory.revisions", index=i)
+            try:
+                texts = translations(t.get("l10n", {}), {"note"})
+            except ValueError as exc:
+                self.check.fail(str(exc), "advisory.revisions", "l10n", i)
+            out.append(Revision(self.version(t, "advisory.revisions", i),
+                                _day(self.check.when(t, "date", "advisory.revisions", i)),
+                                self.check.string(t, "note", "advisory.revisions", i), texts))
+        return tuple(out)
 
     def opus(self, t):
         if self.check.table(t, "opus") is None:

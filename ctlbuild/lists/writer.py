@@ -72,6 +72,8 @@ def _header(tl: TrustList, warnings: list[str]) -> list[str]:
     lines.append("cert_properties = false")
     if tl.advisory:
         lines += ["", "[advisory]"] + _table(tl.advisory)
+        for revision in tl.advisory.revisions:
+            lines += ["", "[[advisory.revisions]]"] + _table(revision)
     if tl.opus:
         lines += ["", "[opus]"] + _table(tl.opus)
     for ext in tl.extensions:
@@ -88,6 +90,8 @@ def _table(item) -> list[str]:
     lines = []
     for f in fields(item):
         value = getattr(item, f.name)
+        if f.name == "revisions":
+            continue  # tables of their own, after this one
         if f.name == "l10n":
             if value:
                 langs = {}

@@ -27,9 +27,10 @@ from typing import Sequence
 from ..errors import ListError
 from ..lists.reader import LoadedList
 from ..lists.sources import read_source
-from ..model import Entry, TrustList
+from ..model import Entry, Revision, TrustList
 from ..thumbprint import format_hex
-from .diff import entries_diff
+from .diff import EntryChange, entries_diff
+from .diffview import change_lines
 from .i18n import messages
 from .templating import render_template
 
@@ -89,7 +90,7 @@ def _folder_releases(folder: Path, skip: set[Path]) -> list[tuple[TrustList, Pat
             source = read_source(path)
             if source.trust_list is not None:
                 found.append((source.trust_list, path.resolve()))
-    found.sort(key=lambda item: (item[0].this_update, item[0].sequence))
+    found.sort(key=lambda item: _release_order(item[0]))
     return found
 
 
@@ -110,7 +111,12 @@ def read_versions(paths: Sequence[Path]) -> list[TrustList]:
         if source.trust_list is None:
             raise ListError("holds no CTL", path=path)
         out.append(source.trust_list)
-    return out
+    # Given newest first, or in any order: a history is told oldest first.
+    return sorted(out, key=_release_order)
+
+
+def _release_order(tl: TrustList) -> tuple:
+    return tl.this_update, tl.sequence
 
 
 # -- what the document says ----------------------------------------------------------------------
@@ -126,16 +132,44 @@ class _Row:
 
 def changelog_data(versions: Sequence[TrustList], lang: str = "en", style: str = "spaced") -> dict:
     """The changelog in words, as the templates take it: ``title``, ``meta`` (lines),
+    ``dates`` (the advisory's "Published: … | Updated: …"), ``version_word``, ``version``,
     ``url``, ``summary``, ``table_intro``, ``columns``, ``rows`` (certificate, issuer,
     thumbprint, update_cell, updates, removed_in) and ``revisions`` (version, date, note,
-    changes, added, removed, changed; label, text and line = label + label_sep + text)."""
+    changes, added, removed, changed, details; label, text and line = label + label_sep + text)."""
     if not versions:
         raise ValueError("a changelog needs at least one version")
     t = messages(lang)
-    labels = _release_labels(versions)
+    steps = revision_steps(versions)
+    table = _table(versions, lang, style, t, {id(s.release): s.version for s in steps if s.release is not None})
+    revisions = [_revision(t, step, style) for step in steps]
+    newest = versions[-1]
+    advisory = next((v.advisory for v in reversed(versions) if v.advisory is not None), None)
+    title = (advisory.display("title", lang) if advisory else None) or newest.name
+    meta = [t("changelog.advisory", number=advisory.number)] if advisory and advisory.number else []
+    first_date = advisory.date if advisory and advisory.date else steps[0].date
+    dates = t("changelog.dates_sep").join([t("changelog.published", date=t.date(first_date, "header")),
+                                           t("changelog.updated", date=t.date(steps[-1].date, "header"))])
+    kind = t(f"kind.{newest.kind}")
+    current = t("count.certificates", n=len(newest.entries))
+    if len(versions) == 1:
+        summary = t("changelog.summary_one", kind=kind, name=newest.name, first=_date(versions[0]),
+                    current=current)
+    else:
+        summary = t("changelog.summary", kind=kind, name=newest.name, versions=t("count.versions", n=len(versions)),
+                    first=_date(versions[0]), last=_date(newest), total=t("count.certificates", n=len(table)),
+                    current=current)
+    return {"lang": lang, "title": title, "name": newest.name, "meta": meta, "dates": dates,
+            "version_word": t("changelog.version_word"), "version": steps[-1].version,
+            "url": advisory.url if advisory else None, "summary": summary,
+            "table_intro": t("changelog.table_intro"),
+            "columns": [t(f"changelog.col.{c}") for c in ("certificate", "issuer", "thumbprint", "update")],
+            "rows": table, "revisions": revisions}
+
+
+def _table(versions, lang, style, t, version_of: dict[int, str]) -> list[dict]:
+    """One row per entry that ever appeared, in order of first appearance."""
+    labels = _release_labels(versions, version_of)
     rows: dict[bytes, _Row] = {}
-    revisions = []
-    previous: TrustList | None = None
     for i, tl in enumerate(versions):
         for e in tl.entries:
             row = rows.get(e.identifier)
@@ -145,19 +179,12 @@ def changelog_data(versions: Sequence[TrustList], lang: str = "en", style: str =
             for update in e.updates:
                 if update not in row.updates:
                     row.updates.append(update)
-        if previous is None:
-            added, removed, changed = list(tl.entries), [], []
-        else:
-            added, removed, changed, _moved = entries_diff(previous.entries, tl.entries)
-        revisions.append(_revision(t, i, tl, len(added), len(removed), len(changed)))
-        previous = tl
-
     last = len(versions) - 1
     table = []
     for row in rows.values():
         updates = row.updates or [labels[row.first]]
         update = t("changelog.update_sep").join(updates)
-        removed_in = _version(row.last + 1) if row.last < last else None
+        removed_in = "V" + version_of[id(versions[row.last + 1])] if row.last < last else None
         if removed_in:
             update = t("changelog.cell_sep").join(filter(None, [update, t("changelog.removed_in",
                                                                           version=removed_in)]))
@@ -166,51 +193,83 @@ def changelog_data(versions: Sequence[TrustList], lang: str = "en", style: str =
                       "issuer": row.entry.display("issuer", lang) or "",
                       "thumbprint": format_hex(sha1 or row.entry.identifier, style),
                       "update_cell": update, "updates": updates, "removed_in": removed_in})
-
-    newest = versions[-1]
-    advisory = next((v.advisory for v in reversed(versions) if v.advisory is not None), None)
-    title = (advisory.display("title", lang) if advisory else None) or newest.name
-    meta = []
-    if advisory and advisory.number:
-        meta.append(t("changelog.advisory", number=advisory.number))
-    first_date, last_date = _date(versions[0]), _date(newest)
-    meta.append(t("changelog.published", date=(advisory.date if advisory and advisory.date else first_date)))
-    meta.append(t("changelog.updated", date=last_date))
-    meta.append(t("changelog.version", version=_version(last)[1:]))
-    kind = t(f"kind.{newest.kind}")
-    current = t("count.certificates", n=len(newest.entries))
-    if len(versions) == 1:
-        summary = t("changelog.summary_one", kind=kind, name=newest.name, first=first_date, current=current)
-    else:
-        summary = t("changelog.summary", kind=kind, name=newest.name, versions=t("count.versions", n=len(versions)),
-                    first=first_date, last=last_date, total=t("count.certificates", n=len(table)),
-                    current=current)
-    return {"lang": lang, "title": title, "name": newest.name, "meta": meta,
-            "url": advisory.url if advisory else None, "summary": summary,
-            "table_intro": t("changelog.table_intro"),
-            "columns": [t(f"changelog.col.{c}") for c in ("certificate", "issuer", "thumbprint", "update")],
-            "rows": table, "revisions": revisions}
+    return table
 
 
-def _version(index: int) -> str:
-    return f"V{index + 1}.0"
+# -- the revision history ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the revision history: a release of the list (``release``, with what its
+    entries gained and lost against the release before), or a revision of the advisory that
+    changed no list (``revision``)."""
+
+    version: str
+    date: str
+    release: TrustList | None = None
+    revision: Revision | None = None
+    added: tuple[Entry, ...] = ()
+    removed: tuple[Entry, ...] = ()
+    changed: tuple[EntryChange, ...] = ()
 
 
-def _date(tl: TrustList) -> str:
-    return tl.this_update.date().isoformat()
+def revision_steps(versions: Sequence[TrustList]) -> list[Step]:
+    """Releases and document-only revisions, in version order. A release without
+    ``[advisory] version`` takes the next whole number; versions must rise with the
+    releases, and no two lines may share a number (a ListError says which)."""
+    steps, previous = [], None
+    for tl in versions:
+        after = _numbers(steps[-1].version) if steps else (0, 0)
+        version = tl.advisory.version if tl.advisory and tl.advisory.version else f"{after[0] + 1}.0"
+        if _numbers(version) <= after:
+            raise ListError(f"release {tl.name} is version {version}, not after {steps[-1].version}",
+                            key="advisory.version")
+        if previous is None:
+            added, removed, changed = list(tl.entries), [], []
+        else:
+            added, removed, changed, _moved = entries_diff(previous.entries, tl.entries)
+        steps.append(Step(version, _date(tl), tl, None, tuple(added), tuple(removed), tuple(changed)))
+        previous = tl
+    steps += _document_revisions(versions)
+    steps.sort(key=lambda s: _numbers(s.version))
+    for a, b in zip(steps, steps[1:]):
+        if _numbers(a.version) == _numbers(b.version):
+            raise ListError(f"two revisions are numbered {b.version}", key="advisory.revisions")
+    return steps
 
 
-def _release_labels(versions: Sequence[TrustList]) -> list[str]:
-    """What names the release that added an entry without updates: its list name when
-    the releases' names tell them apart, else its version number."""
-    names = [v.name for v in versions]
-    if len(set(names)) == len(names):
-        return names
-    return [_version(i) for i in range(len(versions))]
+def _document_revisions(versions: Sequence[TrustList]) -> list[Step]:
+    found: dict[str, Revision] = {}
+    for tl in versions:
+        for revision in (tl.advisory.revisions if tl.advisory else ()):
+            known = found.setdefault(revision.version, revision)
+            if known != revision:
+                raise ListError(f"revision {revision.version} is told two ways in the history",
+                                key="advisory.revisions", entry=tl.name)
+    return [Step(r.version, r.date, revision=r) for r in found.values()]
 
 
-def _revision(t, index: int, tl: TrustList, added: int, removed: int, changed: int) -> dict:
-    note = tl.advisory.display("revision_note", t.lang) if tl.advisory else None
+def _numbers(version: str) -> tuple[int, ...]:
+    """ "4.1" → (4, 1), "4" → (4, 0): how revision numbers compare."""
+    parts = tuple(int(p) for p in version.split("."))
+    return parts + (0,) * (2 - len(parts)) if len(parts) < 2 else parts
+
+
+def _revision(t, step: Step, style: str) -> dict:
+    source = step.release.advisory if step.release is not None else step.revision
+    field = "revision_note" if step.release is not None else "note"
+    note = source.display(field, t.lang) if source is not None else None
+    counts = (len(step.added), len(step.removed), len(step.changed))
+    changes = _counted(t, *counts) if step.release is not None else ""
+    text = note or changes or t("changelog.no_entry_changes")
+    version = "V" + step.version
+    label = t("changelog.revision_label", version=version, date=t.date(step.date, "long"))
+    return {"version": version, "date": step.date, "note": note, "changes": changes, "added": counts[0],
+            "removed": counts[1], "changed": counts[2], "details": _details(t, step, style),
+            "label": label, "text": text, "line": label + t("label_sep") + text}
+
+
+def _counted(t, added: int, removed: int, changed: int) -> str:
     parts = []
     for n, full, short in ((added, "count.certificates_added", None),
                            (removed, "count.certificates_removed", "count.removed"),
@@ -218,17 +277,40 @@ def _revision(t, index: int, tl: TrustList, added: int, removed: int, changed: i
         if n:
             parts.append(t(short if parts and short else full, n=n))
     if parts:
-        changes = t("clause_sep").join(parts) + t("changelog.changes_end")
-    elif index == 0:
-        changes = t("count.certificates_added", n=0) + t("changelog.changes_end")
-    else:
-        changes = t("changelog.no_entry_changes")
-    text = t("sentence_sep").join(filter(None, [note, changes]))
-    version, date = _version(index), _date(tl)
-    label = t("changelog.revision_label", version=version, date=date)
-    return {"version": version, "date": date, "note": note, "changes": changes, "added": added,
-            "removed": removed, "changed": changed, "label": label, "text": text,
-            "line": label + t("label_sep") + text}
+        return t("clause_sep").join(parts) + t("changelog.changes_end")
+    return t("changelog.no_entry_changes")
+
+
+def _details(t, step: Step, style: str) -> list[str]:
+    """What the release did to each entry, one line each: added, removed, and changed with
+    each attribute change in a PKI operator's words (restricted, disabled since, NotBefore …)."""
+    if step.release is None:
+        return []
+    algorithm = step.release.subject_algorithm
+
+    def name(e: Entry) -> str:
+        # Names repeat (three "DigiNotar Root CA"s in advisory 2607712): the thumbprint tells them apart.
+        thumbprint = format_hex(e.thumbprint(algorithm) or e.identifier, style)
+        shown = e.display("friendly_name", t.lang)
+        return t("changelog.detail.name", name=shown, thumbprint=thumbprint) if shown else thumbprint
+    out = [t("changelog.detail.added", name=name(e)) for e in step.added]
+    out += [t("changelog.detail.removed", name=name(e)) for e in step.removed]
+    out += [t("changelog.detail.changed", name=name(c.new), changes=t.join(change_lines(t, c, style)))
+            for c in step.changed]
+    return out
+
+
+def _date(tl: TrustList) -> str:
+    return tl.this_update.date().isoformat()
+
+
+def _release_labels(versions: Sequence[TrustList], version_of: dict[int, str]) -> list[str]:
+    """What names the release that added an entry without updates: its list name when
+    the releases' names tell them apart, else its version number."""
+    names = [v.name for v in versions]
+    if len(set(names)) == len(names):
+        return names
+    return ["V" + version_of[id(v)] for v in versions]
 
 
 # -- rendering -----------------------------------------------------------------------------------

@@ -157,6 +157,8 @@ class CtlDiff:
     removed: list[Entry] = field(default_factory=list)
     changed: list[EntryChange] = field(default_factory=list)
     reordered: bool = False
+    #: Entries whose EKU or policy lists only changed order: Windows reads them as sets.
+    sets_reordered: int = 0
     ct_logs_added: list[str] = field(default_factory=list)
     ct_logs_removed: list[str] = field(default_factory=list)
     content_identical: bool = False
@@ -277,6 +279,7 @@ def diff_lists(old: TrustList, new: TrustList, old_der: bytes | None = None,
         (new_der if new_der is not None else encode_ctl(new))
     _header_into(d)
     d.added, d.removed, d.changed, d.reordered = entries_diff(old.entries, new.entries, compare_certificates)
+    d.sets_reordered = sets_reordered(old.entries, new.entries)
     _encoding_into(d)
     return d
 
@@ -317,6 +320,7 @@ def _raw_entries_into(d: CtlDiff, old: Side, new: Side) -> None:
     added, removed, changed, moved = entries_diff(removed_or_changed, added_or_changed)
     d.added, d.removed, d.changed = added, removed, changed
     d.reordered = d.reordered or moved
+    d.sets_reordered = sets_reordered(removed_or_changed, added_or_changed)
 
 
 def _subject_tlvs(ctl: bytes) -> tuple[bytes, list[bytes]]:
@@ -353,11 +357,31 @@ def _decode_subjects(side: Side, prefix: bytes, tlvs: list[bytes]) -> list[Entry
         raise
 
 
+def sets_reordered(old_entries, new_entries) -> int:
+    """How many entries both sides share list an EKU or policy set in another order. Windows
+    reads these lists as sets, so that is no change; a report says it once, as it does for
+    the order of the entries."""
+    old_by_id = {e.identifier: e for e in old_entries}
+    count = 0
+    for entry in new_entries:
+        before = old_by_id.get(entry.identifier)
+        if before is not None and before != entry and any(
+                _same_set(getattr(before, name), getattr(entry, name)) and getattr(before, name) != getattr(entry, name)
+                for name in SET_ATTRIBUTES):
+            count += 1
+    return count
+
+
+def _same_set(a, b) -> bool:
+    """Present on both sides with the same members (and as many: a repeated OID is not the same list)."""
+    return a is not None and b is not None and sorted(a) == sorted(b)
+
+
 def entry_changes(old: Entry, new: Entry, compare_certificates: bool = True) -> tuple[AttrChange, ...]:
     out = []
     for name in SET_ATTRIBUTES:
         a, b = getattr(old, name), getattr(new, name)
-        if a == b:
+        if a == b or _same_set(a, b):
             continue
         if a is None:
             out.append(AttrChange(name, "set", None, b, added=tuple(b)))
@@ -430,7 +454,8 @@ def _ct_logs(old: TrustList, new: TrustList) -> tuple[list[str], list[str], bool
 
 def _encoding_into(d: CtlDiff) -> None:
     if not d.content_identical and not (d.header or d.extensions or d.added or d.removed or d.changed
-                                        or d.ct_logs_added or d.ct_logs_removed or d.reordered):
+                                        or d.ct_logs_added or d.ct_logs_removed or d.reordered
+                                        or d.sets_reordered):
         d.encoding_changed = True
 
 

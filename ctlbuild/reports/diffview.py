@@ -51,6 +51,7 @@ def diff_data(d: CtlDiff, style: str = "spaced") -> dict:
         "content_identical": d.content_identical,
         "envelope_compared": d.envelope_compared,
         "reordered": d.reordered,
+        "sets_reordered": d.sets_reordered,
         "encoding_changed": d.encoding_changed,
         "summary": {"added": len(d.added), "removed": len(d.removed), "changed": len(d.changed),
                     "header": len(d.header), "extensions": len(d.extensions),
@@ -130,6 +131,8 @@ def diff_view(d: CtlDiff, lang: str = "en", style: str = "spaced") -> dict:
     section("envelope", [_item("changed", w) for w in envelope_words])
     if d.reordered:
         view["notes"].append(t("diff.reordered"))
+    if d.sets_reordered:
+        view["notes"].append(t("diff.sets_reordered", n=d.sets_reordered))
     if d.encoding_changed:
         view["notes"].append(t("diff.encoding_changed"))
     if any(s["key"] in ("added", "removed", "changed") for s in sections):
@@ -166,7 +169,8 @@ def _file(tl: TrustList, source) -> str:
 
 
 def _side_line(t: Messages, tl: TrustList, source, count: int) -> str:
-    return t("diff.side", file=source.path if source is not None else tl.name,
+    # The file's name, not the path typed: pages are published, the reader's folders are not.
+    return t("diff.side", file=source.path.name if source is not None else tl.name,
              kind=source.kind if source is not None else "list", entries=t("count.entries", n=count),
              sequence=tl.sequence, this_update=iso(tl.this_update))
 

