@@ -5,13 +5,19 @@
 b'\\xc0`\\xedD'
 >>> format_hex(bytes.fromhex("c060ed44"), "colon")
 'C0:60:ED:44'
+>>> parse_hex("\u200ec0 60 ed 44", 4).hex()     # as copied from Windows' certificate dialog
+'c060ed44'
 """
 
 from __future__ import annotations
 
 STYLES = ("spaced", "upper", "colon", "lower")
 
-_SEPARATORS = str.maketrans("", "", " :\t-")
+#: Separators people type, and the invisible marks Windows' certificate dialog puts into a
+#: thumbprint copied from it (U+200E LEFT-TO-RIGHT MARK, and its kin).
+_SEPARATORS = str.maketrans("", "", " :\t-\u200e\u200f\u202a\u202c\ufeff")
+#: What a hash of each size usually is, for a hint when one is pasted where another belongs.
+_SIZES = {16: "an MD5 (disallowed_hash)", 20: "a SHA-1 (sha1)", 32: "a SHA-256 (sha256)"}
 
 
 def parse_hex(text: str, size: int | None = None, what: str = "thumbprint") -> bytes:
@@ -19,12 +25,15 @@ def parse_hex(text: str, size: int | None = None, what: str = "thumbprint") -> b
     if not isinstance(text, str):
         raise ValueError(f"{what} must be a string of hex digits")
     compact = text.translate(_SEPARATORS)
-    try:
-        raw = bytes.fromhex(compact)
-    except ValueError:
-        raise ValueError(f"{what} {text!r} is not hexadecimal") from None
+    bad = next((c for c in compact if c not in "0123456789abcdefABCDEF"), None)
+    if bad is not None:
+        raise ValueError(f"{what} {text!r} is not hexadecimal ({bad!r} is not a hex digit)")
+    if len(compact) % 2:
+        raise ValueError(f"{what} {text!r} has {len(compact)} hex digits: one is missing or extra")
+    raw = bytes.fromhex(compact)
     if size is not None and len(raw) != size:
-        raise ValueError(f"{what} {text!r} has {len(raw)} bytes, expected {size}")
+        hint = f"; {len(raw)} bytes is {_SIZES[len(raw)]}" if len(raw) in _SIZES and len(raw) != size else ""
+        raise ValueError(f"{what} {text!r} has {len(raw)} bytes, expected {size}{hint}")
     return raw
 
 

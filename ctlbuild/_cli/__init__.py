@@ -25,6 +25,9 @@ class _Group(click.Group):
             ctx.exit(exc.exit_status)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # `ctlbuild show --json | head -1`: the reader had enough
+            _quiet_stdout()
+            ctx.exit(0)
         except OSError as exc:  # the user's filesystem: permissions, a full disk, a missing folder
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"ctlbuild: error: {where}{exc.strerror or exc}", err=True)
@@ -38,6 +41,15 @@ class _Group(click.Group):
             click.echo(f"ctlbuild: internal error: {type(exc).__name__}: {exc} "
                        "(set CTLBUILD_DEBUG=1 for the traceback)", err=True)
             ctx.exit(3)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (an in-process test runner)
+        pass
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from .common import (
     insecure_key_permissions,
     passphrase,
     pkcs11_pin,
+    plural,
     signing_time,
 )
 
@@ -81,7 +83,8 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
                 when = _signing_time_for(item, signing_time_text, recorded)
                 spec = _signer_spec(item, key, cert, chain, keys_dir)
                 result = _build_signed(item, signers.get(spec, scheme or (item.signer and item.signer.scheme)),
-                                       when, digest or (item.signer.digest if item.signer else "sha256"))
+                                       when, digest or (item.signer.digest if item.signer else "sha256"),
+                                       notes=not check)
             files.update(result.files)
             records[result.name] = result.manifest
     finally:
@@ -91,7 +94,7 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
         return
     manifest = write_outputs(out_dir, files, records)
     for name, record in records.items():
-        click.echo(f"{name}: {record['entries']} entries → "
+        click.echo(f"{name}: {plural(record['entries'], 'entry', 'entries')} → "
                    + ", ".join(str(out_dir / f) for f in record["outputs"]))
     click.echo(f"manifest: {manifest}")
 
@@ -113,7 +116,7 @@ def _signing_time_for(item, text, recorded):
     return signing_time(text)
 
 
-def _build_signed(item, signer, when, digest):
+def _build_signed(item, signer, when, digest, notes=True):
     _warn_usage(item, signer)
     progress = Progress(f"encoding {item.trust_list.name}", len(item.trust_list.entries))
     try:
@@ -122,7 +125,8 @@ def _build_signed(item, signer, when, digest):
         progress.close()
     for warning in result.warnings:
         click.echo(f"ctlbuild: warning: {warning}", err=True)
-    _note_ctl_only(result, item)
+    if notes:  # --check compares; what the build said about the entries it said when it ran
+        _note_ctl_only(result, item)
     return result
 
 
@@ -131,9 +135,9 @@ def _report_check(out_dir, files, records):
     for line in differences:
         click.echo(f"DIFFERS {line}")
     if differences:
-        click.echo(f"{out_dir}: {len(differences)} difference(s) from a rebuild", err=True)
+        click.echo(f"{out_dir}: {plural(len(differences), 'difference')} from a rebuild", err=True)
         raise SystemExit(1)
-    click.echo(f"{out_dir}: {len(files)} files and their manifest records match a rebuild")
+    click.echo(f"{out_dir}: {plural(len(files), 'file')} and their manifest records match a rebuild")
 
 
 class _Signers:
@@ -152,7 +156,7 @@ class _Signers:
 
     def close(self):
         for signer in self._open.values():
-            getattr(signer, "close", lambda: None)()  # file keys hold nothing open
+            signer.close()
 
 
 def _note_ctl_only(result, item):
@@ -160,11 +164,13 @@ def _note_ctl_only(result, item):
         return
     names = result.ctl_only(item.trust_list)
     if names and len(names) == len(item.trust_list.entries):
-        click.echo(f"{result.name}: no entry has a certificate: all {len(names)} are CTL only "
-                   "and the .sst is empty", err=True)
+        kept = [o for o in item.outputs if o != "sst"]
+        click.echo(f"ctlbuild: warning: {result.name}: no entry has a certificate, so the .sst is empty; "
+                   f"set outputs = {json.dumps(kept)} in the list to leave it out", err=True)
     elif names:
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        click.echo(f"{result.name}: CTL only (no certificate, so not in the .sst): {shown}", err=True)
+        click.echo(f"ctlbuild: warning: {result.name}: {plural(len(names), 'entry', 'entries')} CTL only "
+                   f"(no certificate, so not in the .sst): {shown}", err=True)
 
 
 def _signer_spec(item, key, cert, chain, keys_dir):

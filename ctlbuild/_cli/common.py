@@ -31,6 +31,11 @@ REMEDIES = {
 }
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """ "1 entry", "2 entries": a count with its noun."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def remedy_text(remedy: str | None) -> str:
     return f"; {REMEDIES[remedy]}" if remedy in REMEDIES else ""
 

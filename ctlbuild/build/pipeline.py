@@ -48,6 +48,9 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
     _check_signer_validity(signer, signing_time)
     _check_next_update(tl, signing_time)
     warnings = []
+    if signing_time < tl.this_update:
+        warnings.append(f"{tl.name}: signed at {iso(signing_time)}, before its own this_update "
+                        f"{iso(tl.this_update)}: check this_update (a typo in the year?)")
     if digest == "sha1":
         warnings.append(f"{tl.name}: signing with SHA-1 as asked; SHA-1 is broken for signatures")
     ctl_der = encode_ctl(tl, progress)

@@ -193,6 +193,9 @@ class _EntryReader:
                 out.append(Entry(identifier=ident, sha1=ident if is_sha1 else None, **fields))
         except _LineError as exc:
             raise ListError(str(exc), path=path, line=exc.line) from None
+        if not out:
+            self.check.fail(f"{rel} holds no thumbprints (only blank lines and comments)", "entry",
+                            "thumbprints", index)
         return out
 
     def attributes(self, t, table, index, entry_table) -> dict:
@@ -222,7 +225,7 @@ def _thumbprint_lines(lines, size):
     seen: dict[bytes, int] = {}
     width = 2 * size
     for number, line in enumerate(lines, 1):
-        text = line.strip()
+        text = line.strip().lstrip("\u200e\u200f\ufeff")  # marks Windows' dialogs copy along
         if not text or text.startswith("#"):
             continue
         if " #" in text or "\t#" in text:

@@ -247,6 +247,14 @@ class _HeaderReader:
         scheme = self.check.string(t, "scheme", "signer")
         if scheme not in (None, "pkcs1v15", "pss", "ecdsa"):
             self.check.fail("must be pkcs1v15, pss or ecdsa", "signer", "scheme")
-        resolved = key if is_pkcs11_uri(key) else str(self.base / key)
-        return SignerSpec(resolved, self.base / cert if cert else None,
-                          tuple(self.base / c for c in chain), digest, scheme)
+        resolved = key if is_pkcs11_uri(key) else str(self._existing(key, "key"))
+        return SignerSpec(resolved, self._existing(cert, "cert") if cert else None,
+                          tuple(self._existing(c, "chain") for c in chain), digest, scheme)
+
+    def _existing(self, rel: str, key: str) -> Path:
+        """A file [signer] names, relative to the list; a typo is named with its line now,
+        not when the build gets round to signing."""
+        path = self.base / rel
+        if not path.is_file():
+            self.check.fail(f"{rel} not found (paths are relative to the list's folder)", "signer", key)
+        return path

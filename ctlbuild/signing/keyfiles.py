@@ -46,6 +46,11 @@ def read_private_file(path, what: str, allow_insecure_permissions: bool = False)
             mode = os.fstat(fh.fileno()).st_mode
             # Windows has no such mode bits (stat reports 0o666 for every file).
             if mode & 0o077 and not allow_insecure_permissions and os.name == "posix":
+                # Certificates are world-readable as they should be: say what the file is
+                # rather than ask for a chmod (only its PEM armour is looked at).
+                if fh.read(64).lstrip().startswith(b"-----BEGIN CERTIFICATE"):
+                    raise SignerKeyError(f"{path}: holds a certificate, not a private key (the key is the "
+                                         "other file of the pair)")
                 raise SignerKeyError(
                     f"{path}: {what} may be read or changed by others (mode {stat.S_IMODE(mode):04o}); "
                     f"run 'chmod 600 {path}'").because("allow_insecure_permissions")

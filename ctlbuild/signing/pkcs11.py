@@ -467,7 +467,7 @@ def key_scheme(key, where: str, scheme: str | None) -> str:
                              "(RSA or ECDSA)")
     scheme = scheme or default
     if (kind == "EC") != (scheme == "ecdsa"):
-        raise SigningError(f"signature scheme {scheme} does not fit a {kind} key")
+        raise SigningError(f"signature scheme {scheme} does not fit an {kind} key")
     return scheme
 
 

@@ -71,7 +71,7 @@ class FileSigner(Signer):
         if scheme is None:
             scheme = "ecdsa" if isinstance(private_key, ec.EllipticCurvePrivateKey) else "pkcs1v15"
         if isinstance(private_key, ec.EllipticCurvePrivateKey) != (scheme == "ecdsa"):
-            raise SigningError(f"signature scheme {scheme} does not fit a {_key_kind(private_key)} key")
+            raise SigningError(f"signature scheme {scheme} does not fit an {_key_kind(private_key)} key")
         self._scheme = scheme
 
     @property

@@ -300,7 +300,7 @@ def test_certificate_of_another_key_is_refused(hsm, tmp_path):
 
 def test_scheme_must_fit_the_key(hsm, tmp_path):
     result = build(hsm, tmp_path / "out", uri("ec-signer"), "--scheme", "pss")
-    assert result.exit_code == 2 and "does not fit a EC key" in result.stderr
+    assert result.exit_code == 2 and "does not fit an EC key" in result.stderr
 
 
 def _one_line_error(result) -> str:
