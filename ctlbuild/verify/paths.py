@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from asn1crypto import x509 as ax509
+from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.context import ValidationContext
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError, PathBuildingError, ValidationError,
@@ -107,7 +108,10 @@ def _run(coroutine):
 
 
 async def _validate(pool, leaf, anchors, moment, ekus, rules) -> Chain:
-    context = ValidationContext(trust_roots=anchors, other_certs=[c.asn1 for c in pool.reachable(leaf)],
+    # Windows applies an anchor's own constraints (pathLen, nameConstraints) to paths below it;
+    # RFC 5280 leaves that to the relying party: we do as Windows does.
+    roots = [CertTrustAnchor(a, derive_default_quals_from_cert=True) for a in anchors]
+    context = ValidationContext(trust_roots=roots, other_certs=[c.asn1 for c in pool.reachable(leaf)],
                                 moment=moment, allow_fetching=False, revocation_mode="soft-fail",
                                 algorithm_usage_policy=_AlgorithmPolicy(rules))
     failures: list[Chain] = []
@@ -121,7 +125,7 @@ async def _validate(pool, leaf, anchors, moment, ekus, rules) -> Chain:
             except ValidationError as exc:
                 chain.problem, chain.check = _describe(exc, certs), _check_of(exc)
             else:
-                _signer_key_usage(chain) or _windows_rules(chain, ekus)
+                _signer_key_usage(chain) or _anchor_validity(chain, moment) or _windows_rules(chain, ekus)
             if chain.problem is None:
                 chain.weak = weak_uses(certs)
                 return chain
@@ -170,6 +174,17 @@ def _signer_key_usage(chain: Chain) -> bool:
 
 def _check_of(exc: ValidationError) -> str:
     return "algorithm" if isinstance(exc, DisallowedAlgorithmError) else "chain"
+
+
+def _anchor_validity(chain: Chain, moment: datetime) -> bool:
+    """RFC 5280 does not look at an anchor's dates; Windows does (and so did we before)."""
+    validity = chain.path[-1]["tbs_certificate"]["validity"]
+    start, end = validity["not_before"].native, validity["not_after"].native
+    if not start <= moment <= end:
+        chain.problem = (f"anchor {name_of(chain.path[-1].subject)} not valid at {moment:%Y-%m-%dT%H:%M:%SZ} "
+                         f"({start:%Y-%m-%d} .. {end:%Y-%m-%d})")
+        return True
+    return False
 
 
 def _windows_rules(chain: Chain, ekus: frozenset[str]) -> None:
