@@ -46,3 +46,59 @@ def junk_verify_rows(tmp: Path) -> list[Row]:
             Row(f"verify, {JUNK:,} junk certificates", 11, run.seconds, run.peak_rss, "<= 3 s",
                 run.seconds <= 3, f"{'met' if run.seconds <= 3 else 'MISSED'}; "
                 f"+{run.seconds - base.seconds:.2f} s over baseline")]
+
+
+EXPONENT_JUNK = 1_000
+SIGNER_INFOS = 6
+
+
+def exponent_junk_file(stl: Path, target: Path, count: int = EXPONENT_JUNK, infos: int = SIGNER_INFOS) -> None:
+    """Issue 8's CPU case: ``count`` certificates named like the signer's issuer whose RSA keys
+    have 3072-bit public exponents (each check with one costs a private-key operation), and the
+    SignerInfo repeated ``infos`` times. ``count`` 0 gives the baseline: the same signatures."""
+    import random
+
+    from asn1crypto import cms, core, keys, x509
+
+    import ctlbuild.ctl.asn1  # noqa: F401  registers the CTL content type
+
+    rng = random.Random(8)
+    info = cms.ContentInfo.load(stl.read_bytes())
+    sd = info["content"]
+    certs = [c.chosen for c in sd["certificates"]]
+    signer = certs[0]
+    junk = []
+    for i in range(count):
+        tbs = x509.TbsCertificate.load(signer["tbs_certificate"].dump())
+        tbs["subject"] = signer.issuer
+        tbs["serial_number"] = 900_000 + i
+        tbs["subject_public_key_info"] = keys.PublicKeyInfo({
+            "algorithm": {"algorithm": "rsa", "parameters": core.Null()},
+            "public_key": keys.RSAPublicKey({"modulus": rng.getrandbits(2048) | (1 << 2047) | 1,
+                                             "public_exponent": rng.getrandbits(3072) | (1 << 3071) | 1})})
+        junk.append(x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": signer["signature_algorithm"],
+                                      "signature_value": signer["signature_value"]}))
+    sd["certificates"] = [*junk, *certs]
+    sd["signer_infos"] = [sd["signer_infos"][0]] * infos
+    target.write_bytes(info.dump(force=True))
+
+
+def exponent_junk_rows(tmp: Path) -> list[Row]:
+    """The hostile file against the same signatures without the junk, measured in one run:
+    target <= 2 s and within 3x of the baseline."""
+    stl = tmp / "junk-out" / "diginotar-kb2616676.stl"
+    if not stl.exists():
+        example = REPO / "examples" / "diginotar-kb2616676.toml"
+        _run([CTLBUILD, "build", str(example), "--keys", "keys", "-o", "junk-out"], "build for junk row", tmp)
+    baseline, hostile = tmp / "junk-out" / "six-signers.stl", tmp / "junk-out" / "exponent-junk.stl"
+    exponent_junk_file(stl, baseline, count=0)
+    exponent_junk_file(stl, hostile)
+    verify = [CTLBUILD, "verify", "--anchor", "keys/dev-root-ca.pem"]
+    base = _run(verify + [str(baseline)], "verify six signers", tmp)
+    run = _run(verify + [str(hostile)], "verify exponent junk", tmp)
+    ratio = run.seconds / base.seconds
+    met = run.seconds <= 2 and ratio <= 3
+    return [Row(f"verify, {SIGNER_INFOS} SignerInfos (baseline)", 11, base.seconds, base.peak_rss, "baseline", True, "-"),
+            Row(f"verify, {EXPONENT_JUNK:,} 3072-bit-exponent certs x {SIGNER_INFOS} SignerInfos", 11, run.seconds,
+                run.peak_rss, "<= 2 s, <= 3x baseline", met,
+                f"{'met' if met else 'MISSED'}; {ratio:.2f}x baseline")]

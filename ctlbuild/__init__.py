@@ -9,19 +9,34 @@
 
 __version__ = "0.1.0"
 
-from .build.pipeline import build_content, build_list  # noqa: E402
-from .ctl.decode import decode_ctl, decode_header  # noqa: E402
-from .ctl.encode import content_octets, encode_ctl  # noqa: E402
-from .errors import CtlbuildError, FormatError, ListError, SignerKeyError, SigningError  # noqa: E402
-from .formats.stl import parse_signed_ctl  # noqa: E402
-from .lists.importer import import_source  # noqa: E402
-from .lists.reader import load_list  # noqa: E402
-from .lists.sources import read_source  # noqa: E402
-from .model import Entry, TrustList  # noqa: E402
-from .reports.changelog import render_changelog  # noqa: E402
-from .reports.diff import diff_files, diff_lists  # noqa: E402
-from .signing.signer import FileSigner, Signer, sign_ctl  # noqa: E402
-from .verify.verifier import verify_ctl  # noqa: E402
+# The public names are imported on first use (PEP 562), not here: a command pays only for
+# what it runs (``ctlbuild verify`` never needs the build pipeline or the templates).
+_EXPORTS = {
+    "build_content": ".build.pipeline", "build_list": ".build.pipeline",
+    "decode_ctl": ".ctl.decode", "decode_header": ".ctl.decode",
+    "content_octets": ".ctl.encode", "encode_ctl": ".ctl.encode",
+    "CtlbuildError": ".errors", "FormatError": ".errors", "ListError": ".errors",
+    "SignerKeyError": ".errors", "SigningError": ".errors",
+    "parse_signed_ctl": ".formats.stl", "import_source": ".lists.importer", "load_list": ".lists.reader",
+    "read_source": ".lists.sources", "Entry": ".model", "TrustList": ".model",
+    "render_changelog": ".reports.changelog", "diff_files": ".reports.diff", "diff_lists": ".reports.diff",
+    "FileSigner": ".signing.signer", "Signer": ".signing.signer", "sign_ctl": ".signing.signer",
+    "verify_ctl": ".verify.verifier",
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ctlbuild' has no attribute {name!r}")
+    from importlib import import_module
+    value = getattr(import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = ["__version__", "build_content", "build_list", "render_changelog", "diff_files", "diff_lists",
            "import_source", "read_source", "decode_ctl", "decode_header", "content_octets", "encode_ctl",

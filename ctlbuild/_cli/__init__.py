@@ -15,7 +15,22 @@ from .. import __version__
 from ..errors import CtlbuildError
 
 
+#: Subcommand name → module: imported when that command runs (or help lists them), so that
+#: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.
+_COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
+             "diff": "diff", "changelog": "changelog"}
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx):
+        return [*_COMMANDS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx, name):
+        if name in _COMMANDS and name not in self.commands:
+            from importlib import import_module
+            self.add_command(import_module(f".{_COMMANDS[name]}", __name__).command, name)
+        return super().get_command(ctx, name)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -47,15 +62,6 @@ def main():
     \b
     Exit status: 0 success; 1 verification failed; 2 bad input or usage.
     """
-
-
-def _register():
-    from . import build, changelog, diff, import_, keys, show, verify
-    for module in (keys, build, show, verify, import_, diff, changelog):
-        main.add_command(module.command)
-
-
-_register()
 
 
 def run():  # pragma: no cover - console entry point

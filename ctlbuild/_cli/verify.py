@@ -8,9 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..ctl.encode import encode_ctl
 from ..errors import FormatError, UsageError
-from ..lists.reader import load_list
 from ..lists.sources import signed_bytes
 from ..reports.show import printable
 from ..signing.keyfiles import load_cert_file
@@ -63,7 +61,7 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
     roots = _certificates(anchors)
     intermediates = _certificates(untrusted)
     at = parse_time(at_text, "--at") if at_text else None
-    expected = encode_ctl(load_list(list_path).trust_list) if list_path else None
+    expected = _expected_ctl(list_path) if list_path else None
     report = verify_ctl(signed_bytes(file), roots, datetime.now(timezone.utc), at=at, expected_ctl=expected,
                         allow_expired=allow_expired, allow_sha1=allow_sha1, allow_md5=allow_md5,
                         allow_weak_keys=allow_weak_keys, untrusted=intermediates, path=file)
@@ -75,6 +73,13 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
     else:
         _print_text(report, file)
     raise SystemExit(0 if report.ok else 1)
+
+
+def _expected_ctl(list_path) -> bytes:
+    # Imported here: only --list needs the list reader and the encoder.
+    from ..ctl.encode import encode_ctl
+    from ..lists.reader import load_list
+    return encode_ctl(load_list(list_path).trust_list)
 
 
 def _certificates(paths) -> list[bytes]:

@@ -45,27 +45,40 @@ def _walk(data: bytes, pos: int, end: int, depth: int) -> int:
     if depth > MAX_DEPTH:
         raise NotDer(f"nesting deeper than {MAX_DEPTH}", pos)
     start = pos
-    tag, number, pos = _tag(data, pos, end)
-    length, pos = _length(data, pos, end)
-    if pos + length > end:
-        raise NotDer("length runs past its container", start)
+    tag = data[pos] if pos < end else -1
+    if tag < 0 or tag & 0x1F == 0x1F:
+        tag, number, pos = _tag(data, pos, end)
+    else:  # the common case inline: one tag byte (this loop sees every TLV of the file)
+        number = tag & 0x1F
+        pos += 1
+    first = data[pos] if pos < end else -1
+    if 0 <= first < 0x80:
+        length, pos = first, pos + 1
+    else:
+        length, pos = _length(data, pos, end)
     content_end = pos + length
-    constructed = tag & 0x20
-    universal = tag & 0xC0 == 0
-    if constructed:
+    if content_end > end:
+        raise NotDer("length runs past its container", start)
+    if tag & 0x20:
+        universal = tag & 0xC0 == 0
         if universal and number not in _CONSTRUCTED_UNIVERSAL:
             raise NotDer(f"constructed encoding of universal type {number} (DER requires primitive)", start)
-        children = []
+        previous = None
+        is_set = universal and number == 17
         while pos < content_end:
             child_end = _walk(data, pos, content_end, depth + 1)
-            if universal and number == 17:
-                children.append(data[pos:child_end])
+            if is_set:
+                child = data[pos:child_end]
+                if previous is not None and previous > child:
+                    raise NotDer("SET elements not in DER (ascending) order", start)
+                previous = child
             pos = child_end
-        if children and any(a > b for a, b in zip(children, children[1:])):
-            raise NotDer("SET elements not in DER (ascending) order", start)
-    elif universal:
+    elif tag & 0xC0 == 0 and number in _CHECKED:
         _primitive(number, data[pos:content_end], start)
     return content_end
+
+
+_CHECKED = {1, 2, 3, 5, 10, 23, 24}
 
 
 def _tag(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
