@@ -55,18 +55,21 @@ def key_refusal(spki: keys.PublicKeyInfo) -> str | None:
             return "EC key with explicit curve parameters (refused)"
         return None
     if algorithm in ("rsa", "rsassa_pss"):
-        if spki.bit_size > MAX_RSA_BITS:
-            return f"RSA modulus of {spki.bit_size} bits (over {MAX_RSA_BITS}; refused)"
-        exponent = spki["public_key"].parsed["public_exponent"].native
-        if exponent.bit_length() > MAX_RSA_EXPONENT_BITS:
-            return (f"RSA public exponent of {exponent.bit_length()} bits (over {MAX_RSA_EXPONENT_BITS}, "
-                    "which Windows refuses too)")
-        if exponent < 3 or exponent % 2 == 0:
-            return f"RSA public exponent {exponent} (not an odd number >= 3)"
-        return None
+        return key_refusal_numbers(spki.bit_size, spki["public_key"].parsed["public_exponent"].native)
     if algorithm in ("ed25519", "ed448"):
         return None
     return f"{algorithm} key (not accepted for CTL signatures)"
+
+
+def key_refusal_numbers(bits: int, exponent: int) -> str | None:
+    if bits > MAX_RSA_BITS:
+        return f"RSA modulus of {bits} bits (over {MAX_RSA_BITS}; refused)"
+    if exponent.bit_length() > MAX_RSA_EXPONENT_BITS:
+        return (f"RSA public exponent of {exponent.bit_length()} bits (over {MAX_RSA_EXPONENT_BITS}, "
+                "which Windows refuses too)")
+    if exponent < 3 or exponent % 2 == 0:
+        return f"RSA public exponent {exponent} (not an odd number >= 3)"
+    return None
 
 
 def weak_key(spki: keys.PublicKeyInfo) -> str | None:

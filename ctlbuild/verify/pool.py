@@ -20,7 +20,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from .algorithms import key_refusal
+from ..ctl.der import read_tlv
+from .algorithms import key_refusal, key_refusal_numbers
 
 MAX_CANDIDATES = 64
 MAX_DEPTH = 8
@@ -30,35 +31,76 @@ _HASHES = {"md5": hashes.MD5, "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha
 
 @dataclass(eq=False)
 class PoolCert:
-    """One certificate: asn1crypto for path validation, cryptography for its key."""
-    asn1: ax509.Certificate
+    """One certificate: cryptography (Rust, fast) to index it and for its key, asn1crypto
+    (parsed only for the few a path may use) for path validation."""
     der: bytes
+    crypto: x509.Certificate
     fingerprint: bytes = field(init=False)
 
     def __post_init__(self):
         self.fingerprint = hashlib.sha256(self.der).digest()
 
     @cached_property
-    def crypto(self) -> x509.Certificate:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. negative serials in old roots
-            return x509.load_der_x509_certificate(self.der)
+    def asn1(self) -> ax509.Certificate:
+        return ax509.Certificate.load(self.der)
 
     @cached_property
     def public_key(self):
         return self.crypto.public_key()
 
-    @property
-    def subject(self) -> bytes:
-        return self.asn1["tbs_certificate"]["subject"].dump()
+    @cached_property
+    def _names(self) -> tuple[bytes, bytes]:
+        return tbs_names(self.der)
 
     @property
     def issuer(self) -> bytes:
-        return self.asn1["tbs_certificate"]["issuer"].dump()
+        """The issuer Name's DER exactly as the certificate has it (no re-encoding)."""
+        return self._names[0]
+
+    @property
+    def subject(self) -> bytes:
+        return self._names[1]
+
+
+def tbs_names(der: bytes) -> tuple[bytes, bytes]:
+    """(issuer, subject) DER, read off the TBSCertificate by position: cryptography's Name
+    objects cost ~100 µs each, and a hostile file has thousands."""
+    _t, cert, _e = read_tlv(der, 0)
+    _t, pos, tbs_end = read_tlv(der, cert)
+    fields = []
+    while pos < tbs_end and len(fields) < 6:
+        tag, _s, end = read_tlv(der, pos, tbs_end)
+        fields.append(der[pos:end])
+        pos = end
+    if fields and fields[0][:1] == b"\xa0":  # [0] version
+        fields = fields[1:]
+    # serialNumber, signature, issuer, validity, subject
+    return fields[2], fields[4]
 
 
 def load(der: bytes) -> PoolCert:
-    return PoolCert(ax509.Certificate.load(der), der)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. negative serials in old roots
+        return PoolCert(der, x509.load_der_x509_certificate(der))
+
+
+def _refusal(entry: PoolCert) -> str | None:
+    """The key rules of ``algorithms.key_refusal``, read through cryptography: the exponent
+    is looked at before any signature is checked with it."""
+    try:
+        key = entry.public_key
+    except (ValueError, UnsupportedAlgorithm):
+        # cryptography refuses explicit curves and odd encodings: ask asn1crypto why.
+        return key_refusal(entry.asn1["tbs_certificate"]["subject_public_key_info"]) or "key does not load"
+    if isinstance(key, rsa.RSAPublicKey):
+        numbers = key.public_numbers()
+        return key_refusal_numbers(key.key_size, numbers.e)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        # OpenSSL maps explicit parameters of a known curve to its name: ask the encoding.
+        return key_refusal(entry.asn1["tbs_certificate"]["subject_public_key_info"])
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+        return None
+    return f"{type(key).__name__} (not accepted for CTL signatures)"
 
 
 class CertPool:
@@ -70,6 +112,8 @@ class CertPool:
         #: Certificates left out, and why (they do not parse, or their key is refused).
         self.ignored: list[str] = []
         self.capped: set[str] = set()
+        #: Certificates cryptography's strict DER parser refuses (the verifier says where).
+        self.unparsed: list[bytes] = []
         self._issued: dict[tuple, bool] = {}
         self.results: dict = {}  # chain results, cached by the path module
         seen = set()
@@ -77,16 +121,18 @@ class CertPool:
             self._add(cert, seen)
 
     def _add(self, cert, seen) -> None:
+        der = cert.dump() if isinstance(cert, ax509.Certificate) else cert
         try:
-            entry = PoolCert(cert, cert.dump()) if isinstance(cert, ax509.Certificate) else load(cert)
+            entry = load(der)
             if entry.fingerprint in seen:
                 return
-            tbs = entry.asn1["tbs_certificate"]
-            sid = (tbs["issuer"].dump(), tbs["serial_number"].native)
-            refusal = key_refusal(tbs["subject_public_key_info"])
+            sid = (entry.issuer, entry.crypto.serial_number)
+            entry.subject
+            refusal = _refusal(entry)
             entry.crypto.extensions  # cryptography parses extensions on first use: do it now
         except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
             self.ignored.append(f"a certificate does not parse ({_one_line(exc)})")
+            self.unparsed.append(der)
             return
         if refusal:
             self.ignored.append(f"{cert_name(entry)}: {refusal}")
@@ -102,16 +148,16 @@ class CertPool:
             found = self.by_sid.get((ias["issuer"].dump(), ias["serial_number"].native), [])
         else:
             ski = sid.chosen.native
-            found = [c for group in self.by_subject.values() for c in group if c.asn1.key_identifier == ski]
-        return self._cap(found, "signer identifier")
+            found = [c for group in self.by_subject.values() for c in group if _ski(c) == ski]
+        return self._cap(found, lambda: "signer identifier")
 
     def issuers(self, child: PoolCert) -> list[PoolCert]:
         """The certificates that verifiably issued ``child`` (its signature checks with their key)."""
         named = self.by_subject.get(child.issuer, [])
-        aki = child.asn1.authority_key_identifier
-        if aki is not None:  # likely issuers first, so that decoys cannot push them past the cap
-            named = sorted(named, key=lambda c: c.asn1.key_identifier != aki)
-        return [c for c in self._cap(named, "issuer name " + name_of(child.asn1["tbs_certificate"]["issuer"]))
+        aki = _aki(child)
+        if aki is not None and len(named) > 1:  # likely issuers first, so decoys cannot push them past the cap
+            named = sorted(named, key=lambda c: _ski(c) != aki)
+        return [c for c in self._cap(named, lambda: "issuer name " + cert_name_of_issuer(child))
                 if c is not child and self.issued_by(child, c)]
 
     def reachable(self, leaf: PoolCert) -> list[PoolCert]:
@@ -137,12 +183,26 @@ class CertPool:
             self._issued[key] = signature_by(child, parent)
         return self._issued[key]
 
-    def _cap(self, found: list[PoolCert], what: str) -> list[PoolCert]:
+    def _cap(self, found: list[PoolCert], what) -> list[PoolCert]:
         if len(found) > MAX_CANDIDATES:
-            self.capped.add(f"{len(found)} certificates share the {what}; only the first "
+            self.capped.add(f"{len(found)} certificates share the {what()}; only the first "
                             f"{MAX_CANDIDATES} were tried")
             return found[:MAX_CANDIDATES]
         return found
+
+
+def _ski(cert: PoolCert) -> bytes | None:
+    try:
+        return cert.crypto.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _aki(cert: PoolCert) -> bytes | None:
+    try:
+        return cert.crypto.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+    except x509.ExtensionNotFound:
+        return None
 
 
 def signature_by(child: PoolCert, parent: PoolCert) -> bool:
@@ -190,8 +250,20 @@ def name_of(name: ax509.Name) -> str:
         return "(undecodable name)"
 
 
+def cert_name_of_issuer(entry: PoolCert) -> str:
+    from ..formats.certificates import common_name
+    try:
+        return common_name(entry.crypto.issuer)
+    except Exception:  # noqa: BLE001 - a hostile name that does not decode is still a name
+        return "(undecodable name)"
+
+
 def cert_name(entry: PoolCert) -> str:
-    return name_of(entry.asn1["tbs_certificate"]["subject"])
+    from ..formats.certificates import common_name
+    try:
+        return common_name(entry.crypto.subject)
+    except Exception:  # noqa: BLE001 - a hostile name that does not decode is still a name
+        return "(undecodable name)"
 
 
 def _one_line(exc: Exception) -> str:

@@ -29,10 +29,12 @@ class NotDer(ValueError):
         self.offset = offset
 
 
-def der_problem(data: bytes) -> str | None:
-    """None when ``data`` is one strict-DER element; else what is wrong and where."""
+def der_problem(data: bytes, opaque: frozenset[int] = frozenset()) -> str | None:
+    """None when ``data`` is one strict-DER element; else what is wrong and where. Elements
+    starting at an ``opaque`` offset are checked for their tag and length only: the caller
+    has their content checked by a strict parser (certificates, by cryptography)."""
     try:
-        end = _walk(data, 0, len(data), 0)
+        end = _walk(data, 0, len(data), 0, opaque)
         if end != len(data):
             raise NotDer("trailing bytes after the outer element", end)
     except NotDer as exc:
@@ -40,7 +42,7 @@ def der_problem(data: bytes) -> str | None:
     return None
 
 
-def _walk(data: bytes, pos: int, end: int, depth: int) -> int:
+def _walk(data: bytes, pos: int, end: int, depth: int, opaque=frozenset()) -> int:
     """Check the one element at ``pos``; return where it ends."""
     if depth > MAX_DEPTH:
         raise NotDer(f"nesting deeper than {MAX_DEPTH}", pos)
@@ -59,6 +61,8 @@ def _walk(data: bytes, pos: int, end: int, depth: int) -> int:
     content_end = pos + length
     if content_end > end:
         raise NotDer("length runs past its container", start)
+    if start in opaque:
+        return content_end
     if tag & 0x20:
         universal = tag & 0xC0 == 0
         if universal and number not in _CONSTRUCTED_UNIVERSAL:
@@ -66,7 +70,7 @@ def _walk(data: bytes, pos: int, end: int, depth: int) -> int:
         previous = None
         is_set = universal and number == 17
         while pos < content_end:
-            child_end = _walk(data, pos, content_end, depth + 1)
+            child_end = _walk(data, pos, content_end, depth + 1, opaque)
             if is_set:
                 child = data[pos:child_end]
                 if previous is not None and previous > child:

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from ..ctl.decode import decode_header
+from ..ctl.der import DerError, read_tlv
 from ..errors import FormatError
 from ..formats.stl import SignedCtl, parse_signed_ctl
 from ..oids import Attr, ContentType, HashAlg, SigAlg, Usage
@@ -92,10 +93,11 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
         return report
     report.entry_count = count
     report.add("structure", PASS, f"signed CTL with {count} entries, {len(signed.signer_infos)} signature(s)")
-    _check_der(report, data, signed)
+    bag = _certificate_bag(data)
     ctx = _Context(report, policy, signed, header,
                    paths.Rules(allow_sha1, allow_md5, allow_weak_keys), signer_ekus(header.usages))
-    pool = _pool(ctx, signed.certificates, "the file")
+    pool = _pool(ctx, [data[s:e] for s, e in bag if data[s] == 0x30], "the file")
+    _check_der(report, data, signed, bag, pool)
     if not signed.signer_infos:
         report.add("signature", FAIL, "the file carries no signature")
     for n, signer_info in enumerate(signed.signer_infos, 1):
@@ -127,8 +129,39 @@ def _pool(ctx, certs, where) -> CertPool:
 
 # -- strict DER ------------------------------------------------------------------------------------
 
-def _check_der(report, data: bytes, signed: SignedCtl) -> None:
-    problem = der_problem(data) or _extra_fields(signed)
+def _certificate_bag(data: bytes) -> list[tuple[int, int]]:
+    """Where each element of SignedData.certificates is: ContentInfo → [0] → SignedData →
+    the [0] after encapContentInfo. Empty when the file is not shaped so (the DER check says why)."""
+    try:
+        _t, pos, _e = read_tlv(data, 0)
+        _t, _s, pos = read_tlv(data, pos)  # contentType
+        _t, pos, _e = read_tlv(data, pos)  # [0]
+        _t, pos, sd_end = read_tlv(data, pos)  # SignedData
+        for _ in range(3):  # version, digestAlgorithms, encapContentInfo
+            _t, _s, pos = read_tlv(data, pos, sd_end)
+        tag, start, end = read_tlv(data, pos, sd_end)
+        if tag != 0xA0:
+            return []
+        out = []
+        while start < end:
+            _t, _s, child_end = read_tlv(data, start, end)
+            out.append((start, child_end))
+            start = child_end
+        return out
+    except DerError:
+        return []
+
+
+def _check_der(report, data: bytes, signed: SignedCtl, bag, pool: CertPool) -> None:
+    # The embedded certificates' insides are left to cryptography's strict DER parser (the
+    # pool parses each once anyway, in Rust); one it refuses is walked here to say where.
+    problem = der_problem(data, frozenset(s for s, _e in bag))
+    for der in pool.unparsed:
+        inner = der_problem(der)
+        if inner and not problem:
+            at = data.find(der)
+            problem = f"in an embedded certificate at offset {at}: {inner} (within it)"
+    problem = problem or _extra_fields(signed)
     if problem:
         report.add("der", FAIL, f"not strict DER: {problem}")
     else:
