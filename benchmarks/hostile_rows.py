@@ -66,7 +66,8 @@ def exponent_junk_file(stl: Path, target: Path, count: int = EXPONENT_JUNK, info
     info = cms.ContentInfo.load(stl.read_bytes())
     sd = info["content"]
     certs = [c.chosen for c in sd["certificates"]]
-    signer = certs[0]
+    sid = sd["signer_infos"][0]["sid"].chosen
+    signer = next(c for c in certs if c.serial_number == sid["serial_number"].native and c.issuer == sid["issuer"])
     junk = []
     for i in range(count):
         tbs = x509.TbsCertificate.load(signer["tbs_certificate"].dump())
@@ -83,17 +84,51 @@ def exponent_junk_file(stl: Path, target: Path, count: int = EXPONENT_JUNK, info
     target.write_bytes(info.dump(force=True))
 
 
+def _chained_ctl(folder: Path) -> tuple[Path, Path]:
+    """The diginotar example signed through root → intermediate → signer (throw-away keys made
+    here), so that the junk below competes with a real intermediate, as in issue 8."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.lists.reader import load_list
+    from ctlbuild.oids import Usage
+    from ctlbuild.signing.signer import FileSigner, sign_ctl
+
+    now = datetime.now(timezone.utc)
+    keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3)]
+    names = [x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, n)]) for n in ("Bench Root", "Bench CA", "Bench Signer")]
+    certs = []
+    for i, (key, name) in enumerate(zip(keys, names)):
+        issuer, issuer_key = (names[i - 1], keys[i - 1]) if i else (name, key)
+        b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer).public_key(key.public_key())
+             .serial_number(i + 1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30)))
+        b = b.add_extension(x509.BasicConstraints(ca=i < 2, path_length=None), critical=True)
+        if i == 2:
+            b = b.add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier(Usage.CTL_SIGNING)]), critical=False)
+        certs.append(b.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    ctl = encode_ctl(load_list(REPO / "examples" / "diginotar-kb2616676.toml").trust_list)
+    stl = folder / "chained.stl"
+    stl.write_bytes(sign_ctl(ctl, FileSigner(keys[2], certs[2], [certs[1]]), signing_time=now))
+    anchor = folder / "bench-root.der"
+    anchor.write_bytes(certs[0])
+    return stl, anchor
+
+
 def exponent_junk_rows(tmp: Path) -> list[Row]:
     """The hostile file against the same signatures without the junk, measured in one run:
     target <= 2 s and within 3x of the baseline."""
-    stl = tmp / "junk-out" / "diginotar-kb2616676.stl"
-    if not stl.exists():
-        example = REPO / "examples" / "diginotar-kb2616676.toml"
-        _run([CTLBUILD, "build", str(example), "--keys", "keys", "-o", "junk-out"], "build for junk row", tmp)
-    baseline, hostile = tmp / "junk-out" / "six-signers.stl", tmp / "junk-out" / "exponent-junk.stl"
+    folder = tmp / "exponent-junk"
+    folder.mkdir(exist_ok=True)
+    stl, anchor = _chained_ctl(folder)
+    baseline, hostile = folder / "six-signers.stl", folder / "exponent-junk.stl"
     exponent_junk_file(stl, baseline, count=0)
     exponent_junk_file(stl, hostile)
-    verify = [CTLBUILD, "verify", "--anchor", "keys/dev-root-ca.pem"]
+    verify = [CTLBUILD, "verify", "--anchor", str(anchor)]
     base = _run(verify + [str(baseline)], "verify six signers", tmp)
     run = _run(verify + [str(hostile)], "verify exponent junk", tmp)
     ratio = run.seconds / base.seconds
