@@ -24,7 +24,7 @@ from pyhanko_certvalidator.policy_decl import AlgorithmUsageConstraint, Algorith
 from pyhanko_certvalidator.validate import async_validate_path
 
 from ..oids import eku_name
-from .algorithms import hash_flag, hash_refusal, key_label, key_refusal, weak_key
+from .algorithms import hash_flag, hash_refusal, key_refusal, weak_key
 from .pool import CertPool, PoolCert, name_of
 
 #: Paths tried per signer before giving up: each is a distinct chain of verified issuers.
@@ -251,7 +251,3 @@ def _diagnose(pool, leaf, anchors, moment, ekus, rules, failed: Chain) -> Chain:
     lax.check = "key" if flag == "--allow-weak-keys" else "algorithm"
     lax.problem = "; ".join(f"{what}: refused (accepted only with {flag})" for flag, what in refused)
     return lax
-
-
-def key_label_of(cert: ax509.Certificate) -> str:
-    return key_label(cert.public_key)

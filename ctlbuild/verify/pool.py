@@ -112,6 +112,7 @@ class CertPool:
         #: Certificates left out, and why (they do not parse, or their key is refused).
         self.ignored: list[str] = []
         self.capped: set[str] = set()
+        self.reported: set[str] = set()  # capped notes already in the report (once per file)
         #: Certificates cryptography's strict DER parser refuses (the verifier says where).
         self.unparsed: list[bytes] = []
         self._issued: dict[tuple, bool] = {}

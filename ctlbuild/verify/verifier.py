@@ -429,8 +429,9 @@ def _check_eku(report, cert: PoolCert, wanted, purpose, label) -> bool:
 def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, severity=FAIL):
     report, policy = ctx.report, ctx.policy
     chain = paths.validate(pool, cert, policy.anchor_certs, when, wanted, ctx.rules)
-    for extra in sorted(pool.capped):
+    for extra in sorted(pool.capped - pool.reported):
         report.add("certificates", WARN, extra, label)
+        pool.reported.add(extra)
     if chain.problem:
         report.add(chain.check if severity == FAIL else "chain", severity,
                    f"{chain.problem} (chain: {chain.names})", label)

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from asn1crypto import cms
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ctlbuild.ctl.encode import encode_ctl
@@ -300,6 +299,14 @@ def test_signer_with_huge_exponent_is_refused(pki):
     junk = h.huge_exponent_junk(pki.mid.subject, pki.root.subject, 1)
     report = pki.verify(pki.sign(certs=[*junk, h.der(pki.signer), h.der(pki.mid)]))
     assert report.ok  # a CA-named junk certificate is only left out
+    # As the signer itself: left out too, so the file has no signer, and says why.
+    from asn1crypto import x509 as ax509
+    junk_cert = x509.load_der_x509_certificate(junk[0])
+    info = h.signer_info(pki.key, junk_cert, h.signed_attrs(h.content_octets(pki.ctl)))
+    assert ax509.Certificate.load(junk[0]).serial_number == junk_cert.serial_number
+    report = pki.verify(h.assemble(pki.ctl, [info], [junk[0], h.der(pki.mid)]))
+    assert failed(report) == {"signer"}
+    assert "public exponent of 3072 bits" in messages(report)
 
 
 # -- historical chains: MD5, a missing intermediate, no signingTime ------------------------------------------
