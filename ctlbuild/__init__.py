@@ -8,19 +8,35 @@
 """
 
 from ._version import __version__
-from .build.pipeline import build_content, build_list
-from .ctl.decode import decode_ctl, decode_header
-from .ctl.encode import content_octets, encode_ctl
-from .errors import CtlbuildError, FormatError, ListError, SignerKeyError, SigningError
-from .formats.stl import parse_signed_ctl, sign_ctl
-from .lists.importer import import_source
-from .lists.reader import load_list
-from .lists.sources import read_source
-from .model import Entry, TrustList
-from .reports.changelog import render_changelog
-from .reports.diff import diff_files, diff_lists
-from .signing.signer import FileSigner, Signer
-from .verify.verifier import verify_ctl
+
+# The public names are imported on first use (PEP 562), not here: a command pays only for
+# what it runs (``ctlbuild verify`` never needs the build pipeline or the templates).
+_EXPORTS = {
+    "build_content": ".build.pipeline", "build_list": ".build.pipeline",
+    "decode_ctl": ".ctl.decode", "decode_header": ".ctl.decode",
+    "content_octets": ".ctl.encode", "encode_ctl": ".ctl.encode",
+    "CtlbuildError": ".errors", "FormatError": ".errors", "ListError": ".errors",
+    "SignerKeyError": ".errors", "SigningError": ".errors",
+    "parse_signed_ctl": ".formats.stl", "import_source": ".lists.importer", "load_list": ".lists.reader",
+    "read_source": ".lists.sources", "Entry": ".model", "TrustList": ".model",
+    "render_changelog": ".reports.changelog", "diff_files": ".reports.diff", "diff_lists": ".reports.diff",
+    "FileSigner": ".signing.signer", "Signer": ".signing.signer", "sign_ctl": ".formats.stl",
+    "verify_ctl": ".verify.verifier",
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ctlbuild' has no attribute {name!r}")
+    from importlib import import_module
+    value = getattr(import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = ["__version__", "build_content", "build_list", "render_changelog", "diff_files", "diff_lists",
            "import_source", "read_source", "decode_ctl", "decode_header", "content_octets", "encode_ctl",

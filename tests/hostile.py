@@ -145,3 +145,129 @@ def resign_cert(cert: x509.Certificate, issuer_key, hash_name: str = "sha1") -> 
                              "signature_algorithm": {"algorithm": oid, "parameters": core.Null()},
                              "signature_value": sign_bytes(issuer_key, tbs_der, hash_name)})
     return x509.load_der_x509_certificate(new.dump())
+
+
+# -- chain rules: certificates with exactly one property wrong -------------------------------------
+
+def ca_cert(subject: str, issuer: x509.Name, public_key, signing_key, *, serial, path_length=None,
+            key_cert_sign=True, ekus=None, extensions=(), not_before=NOW - timedelta(days=1), days=365,
+            hash_=hashes.SHA256, basic_constraints=True):
+    """A CA certificate; ``extensions`` are (ExtensionType, critical) pairs added as given."""
+    b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(issuer).public_key(public_key)
+         .serial_number(serial).not_valid_before(not_before).not_valid_after(not_before + timedelta(days=days)))
+    if basic_constraints:
+        b = b.add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+    b = b.add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                      data_encipherment=False, key_agreement=False, key_cert_sign=key_cert_sign,
+                                      crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+    if ekus:
+        b = b.add_extension(x509.ExtendedKeyUsage([ObjectIdentifier(o) for o in ekus]), critical=False)
+    for ext, critical in extensions:
+        b = b.add_extension(ext, critical=critical)
+    return b.sign(signing_key, hash_())
+
+
+def signer_cert(subject: str, issuer: x509.Name, public_key, signing_key, *, serial, ekus, key_usage=None,
+                extensions=(), not_before=NOW - timedelta(days=1), days=365, hash_=hashes.SHA256):
+    """A CTL signer; ``key_usage`` a set of KeyUsage field names (None: no keyUsage extension)."""
+    b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(issuer).public_key(public_key)
+         .serial_number(serial).not_valid_before(not_before).not_valid_after(not_before + timedelta(days=days))
+         .add_extension(x509.ExtendedKeyUsage([ObjectIdentifier(o) for o in ekus]), critical=False))
+    if key_usage is not None:
+        fields = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+                  "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]
+        b = b.add_extension(x509.KeyUsage(**{f: f in key_usage for f in fields}), critical=True)
+    for ext, critical in extensions:
+        b = b.add_extension(ext, critical=critical)
+    return b.sign(signing_key, hash_())
+
+
+def unknown_critical_extension():
+    return x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.55555.1.1"), b"\x05\x00"), True
+
+
+def _probable_prime(bits: int, rng) -> int:
+    while True:
+        n = rng.getrandbits(bits) | (1 << (bits - 1)) | 1
+        if all(pow(a, n - 1, n) == 1 for a in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)):
+            return n
+
+
+def small_rsa_key(bits: int = 512, seed: int = 512):
+    """An RSA key below cryptography's generation floor (RSA-512), for the key-floor tests."""
+    import random
+    rng = random.Random(seed)
+    e = 65537
+    while True:
+        p, q = _probable_prime(bits // 2, rng), _probable_prime(bits // 2, rng)
+        phi = (p - 1) * (q - 1)
+        if p != q and phi % e and (p * q).bit_length() == bits:
+            break
+    d = pow(e, -1, phi)
+    public = rsa.RSAPublicNumbers(e, p * q)
+    return rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), public).private_key(
+        unsafe_skip_rsa_key_validation=True)
+
+
+def huge_exponent_junk(subject: x509.Name, issuer: x509.Name, count: int, exponent_bits: int = 3072,
+                       seed: int = 1) -> list[bytes]:
+    """Certificates named like a CA whose RSA keys have ``exponent_bits``-bit public exponents:
+    each signature check with one costs as much as a private-key operation."""
+    import random
+
+    from asn1crypto import keys
+    rng = random.Random(seed)
+    template = make_cert("junk", issuer, rsa_key().public_key(), rsa_key(), serial=1, ca=True)
+    out = []
+    for i in range(count):
+        modulus = rng.getrandbits(2048) | (1 << 2047) | 1
+        exponent = rng.getrandbits(exponent_bits) | (1 << (exponent_bits - 1)) | 1
+        tbs = ax509.TbsCertificate.load(template.tbs_certificate_bytes)
+        tbs["subject"] = ax509.Name.load(subject.public_bytes())
+        tbs["serial_number"] = 10_000 + i
+        tbs["subject_public_key_info"] = keys.PublicKeyInfo({
+            "algorithm": {"algorithm": "rsa", "parameters": core.Null()},
+            "public_key": keys.RSAPublicKey({"modulus": modulus, "public_exponent": exponent})})
+        out.append(ax509.Certificate({"tbs_certificate": ax509.TbsCertificate.load(tbs.dump(force=True)),
+                                      "signature_algorithm": {"algorithm": "sha256_rsa", "parameters": core.Null()},
+                                      "signature_value": bytes(256)}).dump())
+    return out
+
+
+# -- DER trees: re-encode a file with one encoding rule broken ------------------------------------
+
+class Node:
+    """One TLV: ``children`` for constructed ones, else ``value``. ``indefinite`` and
+    ``long_length`` choose a BER encoding of the length when dumped."""
+
+    def __init__(self, tag: int, children=None, value=b""):
+        self.tag, self.children, self.value = tag, children, value
+        self.indefinite = False
+        self.long_length = False
+
+    def dump(self) -> bytes:
+        body = b"".join(c.dump() for c in self.children) if self.children is not None else self.value
+        if self.indefinite:
+            return bytes((self.tag, 0x80)) + body + b"\x00\x00"
+        if self.long_length:
+            return bytes((self.tag, 0x84)) + len(body).to_bytes(4, "big") + body
+        from ctlbuild.ctl.der import tlv
+        return tlv(self.tag, body)
+
+
+def der_tree(data: bytes, pos: int = 0) -> Node:
+    from ctlbuild.ctl.der import read_tlv
+    tag, start, end = read_tlv(data, pos)
+    if tag & 0x20:
+        children, p = [], start
+        while p < end:
+            child = der_tree(data, p)
+            children.append(child)
+            p = read_tlv(data, p)[2]
+        return Node(tag, children)
+    return Node(tag, value=data[start:end])
+
+
+def signer_info_node(root: Node, n: int = 0) -> Node:
+    """ContentInfo → [0] → SignedData → signerInfos (the last field) → SignerInfo n."""
+    return root.children[1].children[0].children[-1].children[n]

@@ -13,10 +13,38 @@ import click
 
 from .._version import __version__
 from ..errors import CtlbuildError
-from .common import remedy_text
+
+#: Subcommand name → module: imported when that command runs (or help lists them), so that
+#: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.
+_COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
+             "diff": "diff", "changelog": "changelog"}
+
+
+#: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).
+REMEDIES = {
+    "allow_insecure_permissions": "or pass --insecure-key-permissions to use it anyway",
+    "cert": "give the signer certificate with --cert",
+    "this_update": "give --this-update",
+    "signing_time": "choose another --signing-time (or SOURCE_DATE_EPOCH) or signer",
+    "templates": "--templates takes a folder",
+    "passphrase": "set CTLBUILD_KEY_PASSPHRASE, or run in a terminal to be asked",
+}
+
+
+def remedy_text(remedy: str | None) -> str:
+    return f"; {REMEDIES[remedy]}" if remedy in REMEDIES else ""
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx):
+        return [*_COMMANDS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx, name):
+        if name in _COMMANDS and name not in self.commands:
+            from importlib import import_module
+            self.add_command(import_module(f".{_COMMANDS[name]}", __name__).command, name)
+        return super().get_command(ctx, name)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -60,15 +88,6 @@ def main():
     \b
     Exit status: 0 success; 1 verification failed; 2 bad input or usage.
     """
-
-
-def _register():
-    from . import build, changelog, diff, import_, keys, show, verify
-    for module in (keys, build, show, verify, import_, diff, changelog):
-        main.add_command(module.command)
-
-
-_register()
 
 
 def run():  # pragma: no cover - console entry point

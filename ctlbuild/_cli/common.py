@@ -20,24 +20,9 @@ PASSPHRASE_ENV = "CTLBUILD_KEY_PASSPHRASE"
 PIN_ENV = "CTLBUILD_PKCS11_PIN"
 PROGRESS_THRESHOLD = 50_000
 
-#: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).
-REMEDIES = {
-    "allow_insecure_permissions": "or pass --insecure-key-permissions to use it anyway",
-    "cert": "give the signer certificate with --cert",
-    "this_update": "give --this-update",
-    "signing_time": "choose another --signing-time (or SOURCE_DATE_EPOCH) or signer",
-    "templates": "--templates takes a folder",
-    "passphrase": "set CTLBUILD_KEY_PASSPHRASE, or run in a terminal to be asked",
-}
-
-
 def plural(n: int, one: str, many: str | None = None) -> str:
     """ "1 entry", "2 entries": a count with its noun."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def remedy_text(remedy: str | None) -> str:
-    return f"; {REMEDIES[remedy]}" if remedy in REMEDIES else ""
 
 
 thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES), default="spaced",

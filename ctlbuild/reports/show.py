@@ -146,7 +146,10 @@ def _text_lines(data: dict) -> Iterator[str]:
         yield "  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4]
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {0x7F: "\\x7f"}
+# C0, DEL and C1 (0x9B is a one-byte CSI to some terminals), and the Unicode line separators
+# and bidi overrides that reorder or break what a terminal shows.
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), *range(0x7F, 0xA0)]} | {
+    c: f"\\u{c:04x}" for c in [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
 
 
 def printable(text: str) -> str:

@@ -8,207 +8,271 @@ Signatures covered (FORMATS.md §1): the outer SignerInfo(s), whose
 messageDigest is over the CTL's content octets; Microsoft's nested SHA-256
 signatures (2011–2019), over the whole CTL TLV; PKCS#9 countersignatures
 (timestamps, 2006–2010), over the outer signature value.
+
+The parts: ``strictder`` (every element DER), ``pool`` (certificates parsed and indexed
+once), ``paths`` (RFC 5280 by pyhanko-certvalidator plus Windows' EKU rules),
+``algorithms`` (the key and hash table), ``findings`` (report and policy).
 """
 
 from __future__ import annotations
 
 import hashlib
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 
-from asn1crypto import cms
-from cryptography import x509
+from asn1crypto import core
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from ..ctl.decode import decode_header
+from ..ctl.der import DerError, read_tlv
 from ..errors import FormatError
-from ..formats.certificates import common_name, eku_oids
 from ..formats.stl import SignedCtl, parse_signed_ctl
-from ..oids import CTL_SIGNER_EKUS, Attr, ContentType, HashAlg, SigAlg
+from ..oids import DIGEST_OIDS, Attr, ContentType, SigAlg, Usage
+from ..signing.signer import hash_algorithm
 from ..timeutil import iso
+from . import paths
+from .algorithms import hash_flag, hash_refusal, key_label, key_refusal, weak_key
+from .findings import FAIL, PASS, WARN, Finding, Policy, Report
+from .pool import CertPool, PoolCert, cert_name
+from .strictder import der_problem
 
-PASS, FAIL, WARN = "pass", "fail", "warn"
-_HASHLIB = {HashAlg.MD5: "md5", HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256",
-            HashAlg.SHA384: "sha384", HashAlg.SHA512: "sha512"}
-_CRYPTO_HASH = {"md5": hashes.MD5, "sha1": hashes.SHA1, "sha256": hashes.SHA256,
-                "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+__all__ = ["verify_ctl", "Report", "Finding", "Policy", "PASS", "FAIL", "WARN"]
+
+#: The digests a signature may name, by OID (the one table: oids.DIGEST_OIDS).
+_HASHLIB = {oid: name for name, oid in DIGEST_OIDS.items()}
 TIME_STAMPING = "1.3.6.1.5.5.7.3.8"
-MAX_CHAIN = 8
+PIN_RULES_CTL = "1.3.6.1.4.1.311.10.3.32"
+#: Signed attributes that must occur once with one value (RFC 5652 §11; a second
+#: signingTime is how a file could show one reader one time and another reader another).
+_SINGLE = {Attr.CONTENT_TYPE: "contentType", Attr.MESSAGE_DIGEST: "messageDigest",
+           Attr.SIGNING_TIME: "signingTime"}
+
+
+def signer_ekus(usages) -> frozenset[str]:
+    """The EKUs a signer of a list with these usages may sign under (README, *Security*):
+    a trusted-root list needs a root list signer; pin rules need a pin-rules signer, who
+    signs nothing else; other lists take CTL signing or a root/revoked list signer."""
+    if PIN_RULES_CTL in usages:
+        return frozenset({Usage.PIN_RULES_SIGNER})
+    if Usage.ROOT_LIST_SIGNER in usages:
+        return frozenset({Usage.ROOT_LIST_SIGNER})
+    return frozenset({Usage.CTL_SIGNING, Usage.ROOT_LIST_SIGNER, Usage.REVOKED_LIST_SIGNER})
 
 
 @dataclass
-class Finding:
-    check: str
-    status: str
-    message: str
-    signature: str | None = None
-
-    def as_dict(self) -> dict:
-        return {"check": self.check, "status": self.status, "message": self.message,
-                "signature": self.signature}
-
-
-@dataclass
-class Report:
-    path: str | None
-    findings: list[Finding] = field(default_factory=list)
-    entry_count: int | None = None
-    signing_time: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return all(f.status != FAIL for f in self.findings)
-
-    def add(self, check, status, message, signature=None) -> None:
-        self.findings.append(Finding(check, status, message, signature))
-
-    def as_dict(self) -> dict:
-        return {"path": self.path, "ok": self.ok, "entries": self.entry_count,
-                "signing_time": iso(self.signing_time) if self.signing_time else None,
-                "findings": [f.as_dict() for f in self.findings]}
-
-
-@dataclass
-class Policy:
-    anchors: list[bytes]
-    now: datetime
-    at: datetime | None = None
-    allow_expired: bool = False
-    #: SHA-1 digests and certificate signatures: refused unless asked for (Microsoft's own
-    #: files used them until 2019-10). MD5 is refused always.
-    allow_sha1: bool = False
-
-    @cached_property
-    def anchor_certs(self) -> list:
-        """The anchors parsed once, however many signatures a file carries."""
-        return [x509.load_der_x509_certificate(a) for a in self.anchors]
+class _Context:
+    report: Report
+    policy: Policy
+    signed: SignedCtl
+    header: object
+    rules: paths.Rules
+    ekus: frozenset[str]
 
 
 def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime | None = None,
                expected_ctl: bytes | None = None, allow_expired: bool = False, allow_sha1: bool = False,
+               allow_md5: bool = False, allow_weak_keys: bool = False, untrusted: list[bytes] = (),
                path=None) -> Report:
-    """Check ``data`` (a .stl) against trust ``anchors`` (DER roots). ``expected_ctl`` is the
-    CTL DER a list builds, for the "matches its list" check. Never raises for a bad file:
-    a file that does not parse is a failed ``structure`` finding."""
+    """Check ``data`` (a .stl) against trust ``anchors`` (DER certificates). ``untrusted``
+    are intermediates that may complete a path but are not trusted themselves.
+    ``expected_ctl`` is the CTL DER a list builds, for the "matches its list" check. Never
+    raises for a bad file: one that does not parse is a failed ``structure`` finding with
+    ``report.malformed`` set."""
     report = Report(str(path) if path else None)
-    policy = Policy(anchors, now, at, allow_expired, allow_sha1)
+    policy = Policy(list(anchors), now, at, allow_expired, allow_sha1, allow_md5, allow_weak_keys,
+                    list(untrusted))
     try:
         signed = parse_signed_ctl(data, path=path)
         header, count = decode_header(signed.ctl_der, path=path, base=signed.ctl_offset)
     except FormatError as exc:
         report.add("structure", FAIL, exc.diagnostics())
+        report.malformed = True
         return report
     report.entry_count = count
     report.add("structure", PASS, f"signed CTL with {count} entries, {len(signed.signer_infos)} signature(s)")
+    bag = _certificate_bag(data)
+    ctx = _Context(report, policy, signed, header,
+                   paths.Rules(allow_sha1, allow_md5, allow_weak_keys), signer_ekus(header.usages))
+    pool = _pool(ctx, [data[s:e] for s, e in bag if data[s] == 0x30], "the file")
+    _check_der(report, data, signed, bag, pool)
     if not signed.signer_infos:
         report.add("signature", FAIL, "the file carries no signature")
     for n, signer_info in enumerate(signed.signer_infos, 1):
-        try:
-            _verify_signer(report, policy, signed, signer_info, f"signature {n}", header)
-        except Exception as exc:  # noqa: BLE001 - fail closed, naming the exception
-            # A hostile file can break the lazily parsed parts (a certificate's key, an
-            # algorithm's parameters) in ways no single check anticipates: fail closed.
-            report.add("structure", FAIL, f"malformed signature data: {type(exc).__name__}: "
-                       f"{_one_line(exc)}", f"signature {n}")
+        _guarded(ctx, f"signature {n}", lambda label, si=signer_info: _verify_signer(
+            ctx, si, label, covered=signed.content_octets, pool=pool))
     _check_next_update(report, policy, header)
     if expected_ctl is not None:
         _check_list(report, signed.ctl_der, expected_ctl)
     return report
 
 
-class _Certs:
-    """The certificates a SignedData carries, indexed so that lookups stay cheap
-    however many junk certificates a hostile file holds."""
-
-    def __init__(self, certs):
-        self.by_sid: dict = {}
-        self.by_subject: dict = {}
-        self.by_ski: dict = {}
-        #: Why embedded certificates were left out (they do not parse, even lazily).
-        self.broken: list[str] = []
-        for c in certs:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # e.g. negative serials in old roots
-                    cert = x509.load_der_x509_certificate(c.dump())
-                    cert.extensions  # cryptography parses extensions on first use: do it now
-                    key = (cert.issuer.public_bytes(), cert.serial_number)
-            except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
-                self.broken.append(_one_line(exc))
-                continue
-            self.by_sid[key] = cert
-            self.by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
-            ski = _ski(cert)
-            if ski:
-                self.by_ski[ski] = cert
-
-    def find(self, sid: cms.SignerIdentifier):
-        if sid.name == "issuer_and_serial_number":
-            ias = sid.chosen
-            return self.by_sid.get((ias["issuer"].dump(), ias["serial_number"].native))
-        return self.by_ski.get(sid.chosen.native)
-
-
-def _ski(cert):
+def _guarded(ctx, label, check) -> None:
     try:
-        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except (x509.ExtensionNotFound, ValueError):
-        return None
+        check(label)
+    except Exception as exc:  # noqa: BLE001 - fail closed, naming the exception
+        # A hostile file can break the lazily parsed parts (a certificate's key, an
+        # algorithm's parameters) in ways no single check anticipates: fail closed.
+        ctx.report.add("structure", FAIL, f"malformed signature data: {type(exc).__name__}: "
+                       f"{_one_line(exc)}", label)
 
 
-def _verify_signer(report, policy, signed: SignedCtl, signer_info, label, header, *, covered=None,
-                   certs=None, content_type=ContentType.CTL, purpose="ctl"):
-    """One SignerInfo: digest, contentType, signature, signer EKU and chain, then what it carries."""
-    certs = certs or _Certs(signed.certificates)
-    covered = signed.content_octets if covered is None else covered
+def _pool(ctx, certs, where) -> CertPool:
+    pool = CertPool(certs, ctx.policy.untrusted_certs)
+    if pool.ignored:
+        ctx.report.add("certificates", WARN, f"{len(pool.ignored)} certificate(s) in {where} left out of "
+                       f"path building: " + "; ".join(pool.ignored[:3]) + (" …" if len(pool.ignored) > 3 else ""))
+    return pool
+
+
+# -- strict DER ------------------------------------------------------------------------------------
+
+def _certificate_bag(data: bytes) -> list[tuple[int, int]]:
+    """Where each element of SignedData.certificates is: ContentInfo → [0] → SignedData →
+    the [0] after encapContentInfo. Empty when the file is not shaped so (the DER check says why)."""
+    try:
+        _t, pos, _e = read_tlv(data, 0)
+        _t, _s, pos = read_tlv(data, pos)  # contentType
+        _t, pos, _e = read_tlv(data, pos)  # [0]
+        _t, pos, sd_end = read_tlv(data, pos)  # SignedData
+        for _ in range(3):  # version, digestAlgorithms, encapContentInfo
+            _t, _s, pos = read_tlv(data, pos, sd_end)
+        tag, start, end = read_tlv(data, pos, sd_end)
+        if tag != 0xA0:
+            return []
+        out = []
+        while start < end:
+            _t, _s, child_end = read_tlv(data, start, end)
+            out.append((start, child_end))
+            start = child_end
+        return out
+    except DerError:
+        return []
+
+
+def _check_der(report, data: bytes, signed: SignedCtl, bag, pool: CertPool) -> None:
+    # The embedded certificates' insides are left to cryptography's strict DER parser (the
+    # pool parses each once anyway, in Rust); one it refuses is walked here to say where.
+    problem = der_problem(data, frozenset(s for s, _e in bag))
+    for der in pool.unparsed:
+        inner = der_problem(der)
+        if inner and not problem:
+            at = data.find(der)
+            problem = f"in an embedded certificate at offset {at}: {inner} (within it)"
+    problem = problem or _extra_fields(signed)
+    if problem:
+        report.add("der", FAIL, f"not strict DER: {problem}")
+    else:
+        report.add("der", PASS, "every element is strict DER, with no unknown trailing fields")
+
+
+def _extra_fields(signed: SignedCtl) -> str | None:
+    """asn1crypto keeps elements past a SEQUENCE's last field without a word: a signed
+    envelope must not carry anything no reader looks at."""
+    from asn1crypto import cms
+    info = cms.ContentInfo.load(signed.data)
+    return _extras(info, "ContentInfo") or _extras_signed_data(info["content"], "SignedData")
+
+
+def _extras(value, what) -> str | None:
+    if isinstance(value, core.Sequence) and len(value) > len(value._fields):
+        return f"{what} carries {len(value) - len(value._fields)} element(s) past its last field"
+    return None
+
+
+def _extras_signed_data(sd, what) -> str | None:
+    found = _extras(sd, what) or _extras(sd["encap_content_info"], "encapContentInfo")
+    for alg in sd["digest_algorithms"]:
+        found = found or _extras(alg, "digestAlgorithm")
+    for n, si in enumerate(sd["signer_infos"], 1):
+        found = found or _extras_signer_info(si, f"SignerInfo {n}")
+    return found
+
+
+def _extras_signer_info(si, what) -> str | None:
+    found = _extras(si, what) or _extras(si["digest_algorithm"], f"{what} digestAlgorithm") \
+        or _extras(si["signature_algorithm"], f"{what} signatureAlgorithm")
+    if si["sid"].name == "issuer_and_serial_number":
+        found = found or _extras(si["sid"].chosen, f"{what} issuerAndSerialNumber")
+    for kind in ("signed_attrs", "unsigned_attrs"):
+        if not isinstance(si[kind], core.Void):
+            for attr in si[kind]:
+                found = found or _extras(attr, f"{what} attribute {attr['type'].dotted}")
+                found = found or _extras_attribute_values(attr, what)
+    return found
+
+
+def _extras_attribute_values(attr, what) -> str | None:
+    for value in attr["values"]:
+        if attr["type"].dotted == Attr.NESTED_SIGNATURE:
+            return _extras(value, "nested ContentInfo") or _extras_signed_data(value["content"],
+                                                                                 f"{what} nested SignedData")
+        if attr["type"].dotted == Attr.COUNTER_SIGNATURE:
+            return _extras_signer_info(value, f"{what} countersignature")
+    return None
+
+
+# -- one SignerInfo ------------------------------------------------------------------------------
+
+def _verify_signer(ctx, signer_info, label, *, covered: bytes, pool: CertPool,
+                   content_type=ContentType.CTL, purpose="ctl"):
+    """One SignerInfo: digest, attributes, signature, signer key and EKU, chain, then what it carries."""
+    report = ctx.report
     digest = _HASHLIB.get(signer_info["digest_algorithm"]["algorithm"].dotted)
     if digest is None:
         report.add("digest", FAIL, f"unknown digest algorithm {signer_info['digest_algorithm']['algorithm'].dotted}", label)
         return
-    _check_algorithm(report, policy, digest, "digest", label)
+    _check_hash(ctx, digest, "digest", label)
     attrs = signer_info["signed_attrs"]
     if not attrs.native:
         # Without signed attributes nothing binds the content type; Microsoft never omits them.
         report.add("signed-attributes", FAIL, "no signed attributes: content type unprotected, not accepted", label)
         return
-    values = _attribute_values(attrs)
+    values = _attribute_values(report, attrs, label)
     _check_content_type(report, values, content_type, label)
     _check_digest(report, values, hashlib.new(digest, covered).digest(), label)
-    cert = certs.find(signer_info["sid"])
+    cert = _find_signer(report, pool, signer_info, digest, attrs.dump(force=False), label)
     if cert is None:
-        broken = f" ({len(certs.broken)} embedded certificates do not parse: {certs.broken[0]})" \
-            if certs.broken else ""
-        report.add("signer", FAIL, f"signer certificate not among the embedded certificates{broken}", label)
         return
-    _check_signature(report, cert, signer_info, digest, attrs.dump(force=False), label)
-    when = _signing_time(report, policy, values, header, label)
-    _check_signed_within_validity(report, values, cert, label)
-    _check_eku(report, cert, purpose, label)
-    # A timestamp authority need not chain to the CTL's anchors: its chain is reported, not required.
-    _check_chain(report, policy, cert, certs, when, label, WARN if purpose == "timestamp" else FAIL)
-    _verify_unsigned(report, policy, signed, signer_info, label, header, certs)
+    if not _check_signer_key(ctx, cert, label):
+        return
+    when = _signing_time(ctx, values, cert, label)
+    wanted = frozenset({TIME_STAMPING}) if purpose == "timestamp" else ctx.ekus
+    if _check_eku(report, cert, wanted, purpose, label):
+        # A timestamp authority need not chain to the CTL's anchors: its chain is reported, not required.
+        _check_chain(ctx, pool, cert, when, wanted, label, WARN if purpose == "timestamp" else FAIL)
+    _verify_unsigned(ctx, signer_info, label, pool)
 
 
-def _check_algorithm(report, policy, hash_name: str, what: str, label) -> None:
-    """MD5: always refused. SHA-1: refused unless --allow-sha1, and then said so."""
-    if hash_name == "md5":
-        report.add("algorithm", FAIL, f"MD5 {what}: broken, never accepted", label)
-    elif hash_name == "sha1" and policy.allow_sha1:
-        report.add("algorithm", WARN, f"SHA-1 {what}: accepted only because of --allow-sha1", label)
-    elif hash_name == "sha1":
-        report.add("algorithm", FAIL, f"SHA-1 {what}: refused (Microsoft's files before 2020 need "
-                   "--allow-sha1)", label)
+def _check_hash(ctx, name: str, what: str, label) -> None:
+    why = hash_refusal(name, allow_sha1=ctx.rules.allow_sha1, allow_md5=ctx.rules.allow_md5)
+    if why:
+        ctx.report.add("algorithm", FAIL, f"{what}: {why}", label)
+    elif hash_flag(name):
+        ctx.report.add("algorithm", WARN, f"{_hash_label(name)} {what}: accepted only because of "
+                       f"{hash_flag(name)}", label)
 
 
-def _attribute_values(attrs) -> dict:
+def _hash_label(name: str) -> str:
+    return {"sha1": "SHA-1", "md5": "MD5"}.get(name, name.upper())
+
+
+def _attribute_values(report, attrs, label) -> dict:
+    """Values by type; a type given twice, or a single-valued one with several values,
+    or attributes out of DER order, is refused (each reader could pick another)."""
     values: dict = {}
+    encodings = []
     for attr in attrs:
-        values.setdefault(attr["type"].dotted, []).extend(attr["values"])
+        oid = attr["type"].dotted
+        if oid in values:
+            report.add("signed-attributes", FAIL, f"attribute {_SINGLE.get(oid, oid)} occurs twice", label)
+        values.setdefault(oid, []).extend(attr["values"])
+        encodings.append(attr.dump())
+        if oid in _SINGLE and len(attr["values"]) != 1:
+            report.add("signed-attributes", FAIL, f"{_SINGLE[oid]} carries {len(attr['values'])} values "
+                       "(exactly one required)", label)
+    if encodings != sorted(encodings):
+        report.add("signed-attributes", FAIL, "signed attributes are not in DER (sorted) order", label)
     return values
 
 
@@ -233,46 +297,44 @@ def _check_digest(report, values, computed: bytes, label):
         report.add("digest", PASS, "content digest equals the signed messageDigest", label)
 
 
-def _check_signature(report, cert, signer_info, digest, signed_bytes, label):
+def _find_signer(report, pool: CertPool, signer_info, digest, signed_bytes, label) -> PoolCert | None:
+    """The embedded certificate the SignerIdentifier names *and whose key verifies the
+    signature*: a second certificate with the same issuer and serial (another key) is a
+    decoy, not a reason to fail."""
+    candidates = pool.signer_candidates(signer_info["sid"])
+    if not candidates:
+        left_out = f" ({len(pool.ignored)} left out: {pool.ignored[0]})" if pool.ignored else ""
+        report.add("signer", FAIL, f"signer certificate not among the embedded certificates{left_out}", label)
+        return None
     # The signature covers the attributes with a SET tag, not the [0] IMPLICIT one.
     data = b"\x31" + signed_bytes[1:]
-    try:
-        _verify_raw(_public_key(cert), signer_info["signature_algorithm"], digest,
-                    signer_info["signature"].native, data)
-    except InvalidSignature:
-        report.add("signature", FAIL, "signature over the signed attributes does not verify", label)
-    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
-        report.add("signature", FAIL, f"signature cannot be checked: {_one_line(exc)}", label)
-    else:
-        report.add("signature", PASS, f"signature valid ({_subject(cert)})", label)
+    problems = []
+    for cert in candidates:
+        try:
+            _verify_raw(cert.public_key, signer_info["signature_algorithm"], digest,
+                        signer_info["signature"].native, data)
+        except InvalidSignature:
+            problems.append("signature over the signed attributes does not verify")
+        except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+            problems.append(f"signature cannot be checked: {_one_line(exc)}")
+        else:
+            others = f"; {len(candidates) - 1} other certificate(s) with that identifier ignored" \
+                if len(candidates) > 1 else ""
+            report.add("signature", PASS, f"signature valid ({cert_name(cert)}){others}", label)
+            return cert
+    report.add("signature", FAIL, problems[0] + (f" (with any of the {len(candidates)} certificates "
+                                                 "the signer identifier names)" if len(candidates) > 1 else ""),
+               label)
+    return None
 
 
 def _one_line(exc: Exception) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
-class ExplicitCurveError(ValueError):
-    pass
-
-
-def _public_key(cert):
-    """The certificate's key. An EC key given with explicit curve parameters is refused:
-    that is how CVE-2020-0601 ("CurveBall") spoofed roots, and no real CA needs it."""
-    if _has_explicit_curve(cert):
-        raise ExplicitCurveError(f"{_subject(cert)} has an EC key with explicit curve parameters (refused)")
-    return cert.public_key()
-
-
-def _has_explicit_curve(cert) -> bool:
-    from asn1crypto import x509 as ax509
-    algorithm = ax509.Certificate.load(cert.public_bytes(Encoding.DER))["tbs_certificate"][
-        "subject_public_key_info"]["algorithm"]
-    return algorithm["algorithm"].native == "ec" and algorithm["parameters"].name != "named"
-
-
 def _verify_raw(public_key, algorithm, digest, signature, data):
     oid = algorithm["algorithm"].dotted
-    hash_ = _CRYPTO_HASH[digest]()
+    hash_ = hash_algorithm(digest)
     if isinstance(public_key, rsa.RSAPublicKey):
         if oid == SigAlg.RSA_PSS:
             # The PSS hashes must be the digest algorithm the policy already judged: otherwise
@@ -291,132 +353,112 @@ def _verify_raw(public_key, algorithm, digest, signature, data):
             return public_key.verify(signature, data, padding.PKCS1v15(), hash_)
     if isinstance(public_key, ec.EllipticCurvePublicKey) and oid.startswith("1.2.840.10045.4"):
         return public_key.verify(signature, data, ec.ECDSA(hash_))
+    if isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+        raise ValueError("EdDSA CTL signatures are not accepted (Windows has none)")
     raise ValueError(f"signature algorithm {oid} does not fit a {type(public_key).__name__}")
 
 
-def _signing_time(report, policy, values, header, label) -> datetime:
-    if policy.at is not None:
-        when, source = policy.at, "--at"
-    elif values.get(Attr.SIGNING_TIME):
-        when, source = values[Attr.SIGNING_TIME][0].native, "signingTime attribute"
+def _check_signer_key(ctx, cert: PoolCert, label) -> bool:
+    """The key that signed the CTL, judged by the same table as the chain's keys."""
+    spki = cert.asn1.public_key
+    refused = key_refusal(spki)
+    weak = weak_key(spki)
+    if refused:
+        ctx.report.add("key", FAIL, f"signer {cert_name(cert)}: {refused}", label)
+        return False
+    if weak and not ctx.rules.allow_weak_keys:
+        ctx.report.add("key", FAIL, f"signer {cert_name(cert)} has a {weak} key: refused (accepted only "
+                       "with --allow-weak-keys)", label)
+    elif weak:
+        ctx.report.add("key", WARN, f"signer {cert_name(cert)} has a {weak} key: accepted only because of "
+                       "--allow-weak-keys", label)
     else:
-        when, source = header.this_update, "thisUpdate (no signingTime attribute)"
+        ctx.report.add("key", PASS, f"signer key {key_label(spki)}", label)
+    return True
+
+
+# -- time ----------------------------------------------------------------------------------------
+
+def _signing_time(ctx, values, cert: PoolCert, label) -> datetime:
+    """When the chain is judged: --at, else the signingTime attribute, else (no trustworthy
+    time at all) the earliest moment this signer could have signed a list dated thisUpdate."""
+    report, policy, header = ctx.report, ctx.policy, ctx.header
+    not_before = cert.asn1["tbs_certificate"]["validity"]["not_before"].native
+    not_after = cert.asn1["tbs_certificate"]["validity"]["not_after"].native
+    claimed = values.get(Attr.SIGNING_TIME)
+    if policy.at is not None:
+        when = policy.at
+        report.add("signing-time", PASS, f"validated at {iso(when)} from --at", label)
+    elif claimed:
+        when = claimed[0].native
+        report.add("signing-time", PASS, f"validated at {iso(when)} from the signingTime attribute", label)
+    else:
+        when = max(header.this_update, not_before)
+        moved = "" if when == header.this_update else \
+            f"; the signer's validity begins after thisUpdate {iso(header.this_update)}, so not earlier"
+        report.add("signing-time", WARN, f"no signingTime attribute: nothing says when this was signed; "
+                   f"validated at {iso(when)}, the earliest moment this signer could have signed a list "
+                   f"dated thisUpdate{moved}", label)
     report.signing_time = report.signing_time or when
-    report.add("signing-time", PASS, f"validated at {iso(when)} from {source}", label)
     if header.next_update is not None and when > header.next_update:
         report.add("signing-time", FAIL, f"signed at {iso(when)}, after the list's nextUpdate "
                    f"{iso(header.next_update)}", label)
+    if claimed and not not_before <= claimed[0].native <= not_after:
+        # A signingTime outside the signer's validity is a lie or a stolen key; --at does not excuse it.
+        report.add("signing-time", FAIL, f"signingTime {iso(claimed[0].native)} is outside the signer "
+                   f"certificate's validity ({iso(not_before)} .. {iso(not_after)})", label)
     return when
 
 
-def _check_signed_within_validity(report, values, cert, label) -> None:
-    """A signingTime outside the signer's validity is a lie or a stolen key; --at does not excuse it."""
-    if not values.get(Attr.SIGNING_TIME):
-        return
-    when = values[Attr.SIGNING_TIME][0].native
-    if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
-        report.add("signing-time", FAIL, f"signingTime {iso(when)} is outside the signer certificate's "
-                   f"validity ({_validity(cert)})", label)
+# -- EKU and chain -------------------------------------------------------------------------------
 
-
-def _check_eku(report, cert, purpose, label):
-    ekus = eku_oids(cert)
-    wanted = {TIME_STAMPING} if purpose == "timestamp" else CTL_SIGNER_EKUS
+def _check_eku(report, cert: PoolCert, wanted, purpose, label) -> bool:
+    value = cert.asn1.extended_key_usage_value
+    ekus = {o.dotted for o in value} if value is not None else set()
     if ekus & wanted:
         report.add("signer-eku", PASS, f"signer carries EKU {', '.join(sorted(ekus & wanted))}", label)
-    else:
-        what = "time stamping" if purpose == "timestamp" else "CTL-signing"
-        report.add("signer-eku", FAIL, f"signer certificate carries no {what} EKU "
-                   f"(has: {', '.join(sorted(ekus)) or 'none'})", label)
+        return True
+    what = "time stamping" if purpose == "timestamp" else "this list's usage"
+    report.add("signer-eku", FAIL, f"signer certificate carries no EKU for {what} (needs one of "
+               f"{', '.join(sorted(wanted))}; has: {', '.join(sorted(ekus)) or 'none'})", label)
+    return False
 
 
-def _check_chain(report, policy, cert, certs: _Certs, when: datetime, label, severity=FAIL):
-    path, problem = _build_chain(cert, certs, policy.anchor_certs)
-    names = " → ".join(_subject(c) for c in path)
-    if problem:
-        report.add("chain", severity, f"{problem} (chain: {names})", label)
+def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, severity=FAIL):
+    report, policy = ctx.report, ctx.policy
+    chain = paths.validate(pool, cert, policy.anchor_certs, when, wanted, ctx.rules)
+    for extra in sorted(pool.capped - pool.reported):
+        report.add("certificates", WARN, extra, label)
+        pool.reported.add(extra)
+    if chain.problem:
+        report.add(chain.check if severity == FAIL else "chain", severity,
+                   f"{chain.problem} (chain: {chain.names})", label)
         return
-    stale = [c for c in path if not (c.not_valid_before_utc <= when <= c.not_valid_after_utc)]
-    if stale:
-        report.add("chain", severity, f"{_subject(stale[0])} not valid at {iso(when)} "
-                   f"({_validity(stale[0])}) (chain: {names})", label)
-        return
-    report.add("chain", PASS, f"chain to the anchor valid at {iso(when)}: {names}", label)
-    for c in path[:-1]:  # the anchor's self-signature is not relied on
-        name = _cert_hash_name(c)
-        if name in ("md5", "sha1"):
-            _check_algorithm(report, policy, name, f"signature on {_subject(c)}", label)
-    expired = [c for c in path if c.not_valid_after_utc < policy.now]
+    report.add("chain", PASS, f"chain to the anchor valid at {iso(when)}: {chain.names}; "
+               f"all of it valid {_window(chain.path)}", label)
+    for flag, what in chain.weak:
+        check = "key" if flag == "--allow-weak-keys" else "algorithm"
+        report.add(check, WARN, f"{what}: accepted only because of {flag}", label)
+    expired = [c for c in chain.path if c["tbs_certificate"]["validity"]["not_after"].native < policy.now]
     if expired:
-        report.add("expiry", WARN, "expired now, valid when signed: " +
-                   "; ".join(f"{_subject(c)} (until {iso(c.not_valid_after_utc)})" for c in expired), label)
+        report.add("expiry", WARN, "expired now, valid when signed: " + "; ".join(
+            f"{paths.name_of(c.subject)} (until {iso(c['tbs_certificate']['validity']['not_after'].native)})"
+            for c in expired), label)
     else:
         report.add("expiry", PASS, "signer and chain are valid now", label)
 
 
-def _cert_hash_name(cert) -> str | None:
-    try:
-        algorithm = cert.signature_hash_algorithm
-    except UnsupportedAlgorithm:
-        return "md5" if cert.signature_algorithm_oid.dotted_string == SigAlg.MD5_RSA else None
-    return algorithm.name if algorithm else None
+def _window(path) -> str:
+    """The span in which every certificate of the path was valid: when the signature could
+    have been made by this chain."""
+    start = max(c["tbs_certificate"]["validity"]["not_before"].native for c in path)
+    end = min(c["tbs_certificate"]["validity"]["not_after"].native for c in path)
+    return f"{iso(start)} .. {iso(end)}"
 
 
-def _build_chain(cert, certs: _Certs, anchors) -> tuple[list, str | None]:
-    path = [cert]
-    current = cert
-    for _ in range(MAX_CHAIN):
-        for anchor in anchors:
-            if current == anchor or _issued_by(current, anchor):
-                if current != anchor:
-                    path.append(anchor)
-                return path, None
-        issuer = next((c for c in certs.by_subject.get(current.issuer.public_bytes(), [])
-                       if c not in path and _issued_by(current, c)), None)
-        if issuer is None:
-            return path, f"no path to the anchor: nothing verifiably issued {_subject(current)}"
-        if not _is_ca(issuer):
-            return path + [issuer], f"{_subject(issuer)} is not a CA (basicConstraints cA missing)"
-        path.append(issuer)
-        current = issuer
-    return path, f"chain longer than {MAX_CHAIN}"
+# -- what a SignerInfo carries unsigned --------------------------------------------------------------
 
-
-def _issued_by(child, parent) -> bool:
-    # By hand rather than verify_directly_issued_by, which refuses SHA-1: Microsoft's
-    # CTL chains were SHA-1 until 2019 (algorithm strength is judged elsewhere).
-    if child.issuer != parent.subject:
-        return False
-    try:
-        key = _public_key(parent)
-        params = child.signature_algorithm_parameters
-        if isinstance(key, rsa.RSAPublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, params, child.signature_hash_algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, params)
-        else:
-            return False
-    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
-        return False
-    return True
-
-
-def _is_ca(cert) -> bool:
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return False
-
-
-def _subject(cert) -> str:
-    return common_name(cert.subject)
-
-
-def _validity(cert) -> str:
-    return f"{iso(cert.not_valid_before_utc)} .. {iso(cert.not_valid_after_utc)}"
-
-
-def _verify_unsigned(report, policy, signed, signer_info, label, header, certs):
+def _verify_unsigned(ctx, signer_info, label, pool):
     unsigned = signer_info["unsigned_attrs"]
     if not unsigned.native:
         return
@@ -424,27 +466,27 @@ def _verify_unsigned(report, policy, signed, signer_info, label, header, certs):
         oid = attr["type"].dotted
         for n, value in enumerate(attr["values"], 1):
             if oid == Attr.NESTED_SIGNATURE:
-                _verify_nested(report, policy, signed, value, f"{label}, nested {n}", header)
+                _verify_nested(ctx, value, f"{label}, nested {n}")
             elif oid == Attr.COUNTER_SIGNATURE:
-                covered = signer_info["signature"].native
-                _verify_signer(report, policy, signed, value, f"{label}, countersignature {n}", header,
-                               covered=covered, certs=certs, content_type=ContentType.DATA,
-                               purpose="timestamp")
+                _verify_signer(ctx, value, f"{label}, countersignature {n}", covered=signer_info["signature"].native,
+                               pool=pool, content_type=ContentType.DATA, purpose="timestamp")
 
 
-def _verify_nested(report, policy, signed: SignedCtl, content_info, label, header):
+def _verify_nested(ctx, content_info, label):
     """Microsoft's nested signature: a detached SignedData over the whole CTL TLV."""
     try:
         inner = content_info["content"]
-        inner_certs = _Certs(inner["certificates"] if inner["certificates"].native else [])
+        certs = [c.chosen for c in inner["certificates"] if c.name == "certificate"] \
+            if inner["certificates"].native else []
         signer_infos = list(inner["signer_infos"])
         content_type = inner["encap_content_info"]["content_type"].dotted
     except (ValueError, TypeError, KeyError) as exc:
-        report.add("structure", FAIL, f"nested signature does not parse: {exc}", label)
+        ctx.report.add("structure", FAIL, f"nested signature does not parse: {exc}", label)
         return
+    pool = _pool(ctx, certs, label)
     for n, signer_info in enumerate(signer_infos, 1):
-        _verify_signer(report, policy, signed, signer_info, label if n == 1 else f"{label}.{n}", header,
-                       covered=signed.ctl_der, certs=inner_certs, content_type=content_type)
+        _verify_signer(ctx, signer_info, label if n == 1 else f"{label}.{n}", covered=ctx.signed.ctl_der,
+                       pool=pool, content_type=content_type)
 
 
 def _check_next_update(report, policy, header):
@@ -473,4 +515,3 @@ def _check_list(report, actual: bytes, expected: bytes):
     sample = (missing + extra + changed)[:3]
     detail = f" (e.g. {', '.join(sample)})" if sample else " (header differs)"
     report.add("list", FAIL, "file differs from what the list builds: " + ", ".join(parts) + detail)
-

