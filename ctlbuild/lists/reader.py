@@ -35,6 +35,7 @@ from ..model import (
 from ..oids import USAGE_NAMES, HashAlg, eku_oid, is_oid
 from ..thumbprint import parse_hex
 from ..timeutil import Filetime, parse_duration
+from .bounded import FileProblem, LineError, parse_toml, read_cert_file, read_list_file, thumbprint_file_lines
 
 LIST_KEYS = {"name", "kind", "identifier", "identifier_hex", "sequence", "this_update", "next_update",
              "validity", "usages", "subject_algorithm", "cert_properties", "signer", "advisory", "opus",
@@ -81,10 +82,7 @@ class LoadedList:
 def load_list(path, text: str | None = None) -> LoadedList:
     path = Path(path)
     if text is None:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ListError(f"cannot read list ({exc.strerror})", path=path) from None
+        raw = read_list_file(path)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -92,27 +90,8 @@ def load_list(path, text: str | None = None) -> LoadedList:
     else:
         raw = text.encode()
     with gc_paused():  # one dict and one Entry per entry, none of them cyclic
-        data = _parse_toml(text, path)
+        data = parse_toml(text, path)
         return _ListReader(path, text, data).read(hashlib.sha256(raw).hexdigest())
-
-
-def _parse_toml(text: str, path: Path) -> dict:
-    try:
-        import rtoml
-        return rtoml.loads(text)
-    except ImportError:  # pragma: no cover - rtoml is a dependency; tomllib is the fallback
-        pass
-    except Exception:
-        pass  # re-read with tomllib below for its "(at line N, column M)" message
-    import tomllib
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(match.group(1)) if match else None
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        raise ListError(f"TOML syntax: {message}", path=path, line=line) from None
 
 
 class _Locator:
@@ -474,9 +453,9 @@ class _ListReader:
         rel = self.string(t, "cert", "entry", index)
         path = self.base / rel
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.fail(f"cannot read {rel} ({exc.strerror})", "entry", "cert", index)
+            data = read_cert_file(path, rel)
+        except FileProblem as exc:
+            self.fail(str(exc), "entry", "cert", index)
         try:
             ders = load_certificates(data, path=rel)
         except FormatError as exc:
@@ -495,8 +474,8 @@ class _ListReader:
         for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
             shown = f"{rel.rstrip('/')}/{path.name}"
             try:
-                ders = load_certificates(path.read_bytes(), path=shown)
-            except (FormatError, OSError) as exc:
+                ders = load_certificates(read_cert_file(path, shown), path=shown)
+            except (FormatError, FileProblem) as exc:
                 self.fail(f"{shown} is not a certificate ({getattr(exc, 'message', exc)})",
                           "entry", "certs", index)
             out.extend((shown, d) for d in ders)
@@ -508,9 +487,9 @@ class _ListReader:
         rel = self.string(t, "thumbprints", "entry", index)
         path = self.base / rel
         try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad writes a BOM
-        except (OSError, UnicodeDecodeError) as exc:
-            self.fail(f"cannot read {rel} ({getattr(exc, 'strerror', None) or exc})", "entry", "thumbprints", index)
+            lines = thumbprint_file_lines(path, rel)
+        except FileProblem as exc:
+            self.fail(str(exc), "entry", "thumbprints", index)
         size = IDENTIFIER_SIZES[self.algorithm]
         is_sha1 = self.algorithm == HashAlg.SHA1
         out = []
@@ -518,7 +497,7 @@ class _ListReader:
             for ident, name in _thumbprint_lines(lines, size):
                 fields = attrs if name is None else {**attrs, "friendly_name": name}
                 out.append(Entry(identifier=ident, sha1=ident if is_sha1 else None, **fields))
-        except _LineError as exc:
+        except (_LineError, LineError) as exc:
             raise ListError(str(exc), path=path, line=exc.line) from None
         return out
 

@@ -20,6 +20,7 @@ from ..formats.cab import ctl_member, is_cab
 from ..formats.certificates import CertInfo, common_name, load_certificates
 from ..formats.sst import SerializedStore, is_sst, read_sst
 from ..formats.stl import SignedCtl, parse_signed_ctl
+from ..limits import MAX_INPUT_FILE, TooBig, read_capped
 from ..model import TrustList
 from ..oids import ContentType, HashAlg
 from .reader import LoadedList, load_list
@@ -52,7 +53,9 @@ class Source:
 
 def read_bytes(path: Path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_capped(path, MAX_INPUT_FILE)
+    except TooBig as exc:
+        raise FormatError(f"is {exc} for an input file", path=path) from None
     except IsADirectoryError:
         raise FormatError("is a folder; give a file", path=path) from None
     except OSError as exc:

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import FormatError, SignerKeyError
+from ..limits import MAX_CERT_FILE, TooBig, describe, read_capped
 from ..formats.certificates import eku_oids, load_certificates, same_public_key
 
 PassphraseSource = Callable[[str], bytes | None]
@@ -32,7 +33,9 @@ PinSource = Callable[[str], str | None]
 
 def _read(path: Path, what: str) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_capped(path, MAX_CERT_FILE)
+    except TooBig as exc:
+        raise SignerKeyError(f"{path}: {what} is {exc}") from None
     except OSError as exc:
         raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
@@ -50,7 +53,10 @@ def read_private_file(path, what: str, allow_insecure_permissions: bool = False)
                 raise SignerKeyError(
                     f"{path}: {what} may be read or changed by others (mode {stat.S_IMODE(mode):04o}); "
                     f"run 'chmod 600 {path}', or pass --insecure-key-permissions to use it anyway")
-            return fh.read()
+            data = fh.read(MAX_CERT_FILE + 1)
+        if len(data) > MAX_CERT_FILE:
+            raise SignerKeyError(f"{path}: {what} is larger than the {describe(MAX_CERT_FILE)} limit")
+        return data
     except OSError as exc:
         raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
 

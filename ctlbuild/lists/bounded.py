@@ -1,0 +1,107 @@
+"""The files a list names, read within the caps of ``ctlbuild.limits``; its TOML, parsed once.
+
+>>> from ctlbuild.lists.bounded import parse_toml
+>>> parse_toml('name = "x"', "a.toml")
+{'name': 'x'}
+
+Kept apart from the list reader so that the reader checks values and this module
+alone decides how many bytes, characters and lines anything may cost.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import ListError
+from ..limits import MAX_CERT_FILE, MAX_LIST_FILE, MAX_THUMBPRINT_FILE, MAX_THUMBPRINT_LINE, TooBig, describe, read_capped
+
+_RTOML_WHERE = re.compile(r"\s*at line (\d+) column \d+\s*$")
+
+
+class FileProblem(ValueError):
+    """A file named by a list cannot be used: unreadable, or over its cap (the message says)."""
+
+
+class LineError(ValueError):
+    """A line of a thumbprint file that cannot be read; ``line`` is its number."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def read_list_file(path: Path) -> bytes:
+    try:
+        return read_capped(path, MAX_LIST_FILE)
+    except TooBig as exc:
+        raise ListError(f"list file is {exc}", path=path) from None
+    except OSError as exc:
+        raise ListError(f"cannot read list ({exc.strerror})", path=path) from None
+
+
+def parse_toml(text: str, path) -> dict:
+    """rtoml's reading, its own error located by line. rtoml is linear and bounds
+    nesting; the standard library's tomllib is neither on hostile input (quadratic on
+    dotted keys, recursion on nested arrays), so it is not asked for a second opinion."""
+    import rtoml
+    try:
+        return rtoml.loads(text)
+    except Exception as exc:  # rtoml raises TomlParsingError (a ValueError), a few others
+        message = " ".join(str(exc).split())[:300] or type(exc).__name__
+    match = _RTOML_WHERE.search(message)
+    line = int(match.group(1)) if match else None
+    message = _RTOML_WHERE.sub("", message)
+    raise ListError(f"TOML syntax: {message}", path=path, line=line) from None
+
+
+def read_cert_file(path: Path, shown) -> bytes:
+    """A certificate file (PEM/DER, one or a bundle), at most MAX_CERT_FILE bytes."""
+    try:
+        return read_capped(path, MAX_CERT_FILE)
+    except TooBig as exc:
+        raise FileProblem(f"{shown} is {exc} for a certificate file") from None
+    except OSError as exc:
+        raise FileProblem(f"cannot read {shown} ({exc.strerror})") from None
+
+
+def thumbprint_file_lines(path: Path, shown) -> Iterator[str]:
+    """The lines of a thumbprint file, streamed: the file is opened (and its size
+    checked) now, each line read only when wanted and refused past MAX_THUMBPRINT_LINE
+    characters, so no single line or the whole file is ever held at once."""
+    try:
+        fh = open(path, encoding="utf-8-sig", newline=None)  # Notepad writes a BOM
+    except OSError as exc:
+        raise FileProblem(f"cannot read {shown} ({exc.strerror})") from None
+    try:
+        info = os.fstat(fh.fileno())
+    except OSError as exc:  # pragma: no cover - fstat of an open file
+        fh.close()
+        raise FileProblem(f"cannot read {shown} ({exc.strerror})") from None
+    if stat.S_ISREG(info.st_mode) and info.st_size > MAX_THUMBPRINT_FILE:
+        fh.close()
+        raise FileProblem(f"{shown} is larger than the {describe(MAX_THUMBPRINT_FILE)} limit "
+                          "for a thumbprint file")
+    return _lines(fh)
+
+
+def _lines(fh) -> Iterator[str]:
+    seen = 0
+    with fh:
+        for number in range(1, 1 << 62):
+            try:
+                line = fh.readline(MAX_THUMBPRINT_LINE + 1)
+            except UnicodeDecodeError as exc:
+                raise LineError(f"not UTF-8 text (byte {exc.start} of a read)", number) from None
+            if not line:
+                return
+            text = line.rstrip("\r\n")
+            if len(text) > MAX_THUMBPRINT_LINE:
+                raise LineError(f"line longer than {MAX_THUMBPRINT_LINE} characters (the limit)", number)
+            seen += len(line)
+            if seen > MAX_THUMBPRINT_FILE:
+                raise LineError(f"thumbprint file runs past the {describe(MAX_THUMBPRINT_FILE)} limit", number)
+            yield text
