@@ -27,6 +27,8 @@ MAX_THUMBPRINT_FILE = 256 * MiB
 MAX_THUMBPRINT_LINE = 4096
 #: A certificate file (PEM/DER, one certificate or a bundle): a key, cert or chain for signing too.
 MAX_CERT_FILE = 16 * MiB
+#: out/manifest.json, and a staging folder's COMMIT list.
+MAX_MANIFEST_FILE = 16 * MiB
 #: What a cabinet may inflate to, over all its folders and all its members.
 MAX_CAB_UNCOMPRESSED = 64 * MiB
 #: MS-CAB: one CFDATA block holds at most 32 KiB once uncompressed.

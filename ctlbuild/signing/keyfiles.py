@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from ..errors import FormatError, SignerKeyError
+from ..errors import FormatError, OutputError, SignerKeyError
 from ..limits import MAX_CERT_FILE, TooBig, describe, read_capped
 from ..formats.certificates import eku_oids, load_certificates, same_public_key
 
@@ -191,9 +191,19 @@ def write_private_key(path: Path, key) -> None:
     """PKCS#8 PEM, created mode 0600 (never readable by others, even for a moment)."""
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    write_new_file(path, pem, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def write_new_file(path: Path, data: bytes, mode: int) -> None:
+    """Create ``path`` afresh: never through a symbolic link (even a dangling one, which
+    would plant the file wherever it points) and never over an existing file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        what = "a symbolic link" if os.path.islink(path) else "already there"
+        raise OutputError(f"{path}: is {what}; refusing to write a key or certificate through it") from None
     with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+        fh.write(data)
 
 
 def is_pkcs11_uri(key) -> bool:
