@@ -123,3 +123,15 @@ def nested_signatures(*, depth: int = 1, width: int = 1) -> bytes:
     for _ in range(depth - 1):
         inner = _signed_data(None, [_signer_info(_nested_attribute([inner]))])
     return _signed_data(b"\x30\x00", [_signer_info(_nested_attribute([inner] * width))])
+
+
+# -- serialized stores ----------------------------------------------------------------------------
+
+def sst_of_empty_properties(count: int, *, per_context: int | None = None) -> bytes:
+    """``count`` empty properties (12 bytes each), a 2-byte certificate after every
+    ``per_context`` of them (or one at the end), then the end marker."""
+    prop = struct.pack("<III", 11, 1, 0)
+    context = struct.pack("<III", 0x20, 1, 2) + b"\x30\x00"
+    per_context = per_context or count
+    group = prop * per_context + context
+    return b"\0\0\0\0CERT" + group * (count // per_context) + b"\0" * 12
