@@ -13,6 +13,7 @@ import click
 
 from .. import __version__
 from ..errors import CtlbuildError
+from ..reports.show import printable
 
 
 class _Group(click.Group):
@@ -20,13 +21,14 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CtlbuildError as exc:
-            click.echo(f"ctlbuild: error: {exc.diagnostics()}", err=True)
+            # One line, whatever a file or member name in the message holds.
+            click.echo(f"ctlbuild: error: {printable(exc.diagnostics())}", err=True)
             ctx.exit(exc.exit_status)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except OSError as exc:  # the user's filesystem: permissions, a full disk, a missing folder
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"ctlbuild: error: {where}{exc.strerror or exc}", err=True)
+            click.echo(f"ctlbuild: error: {printable(where + str(exc.strerror or exc))}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("ctlbuild: interrupted; nothing was half-written", err=True)

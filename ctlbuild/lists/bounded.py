@@ -94,8 +94,8 @@ def _lines(fh) -> Iterator[str]:
         for number in range(1, 1 << 62):
             try:
                 line = fh.readline(MAX_THUMBPRINT_LINE + 1)
-            except UnicodeDecodeError as exc:
-                raise LineError(f"not UTF-8 text (byte {exc.start} of a read)", number) from None
+            except UnicodeDecodeError:
+                raise LineError("not UTF-8 text", number) from None
             if not line:
                 return
             text = line.rstrip("\r\n")

@@ -298,3 +298,23 @@ def test_an_import_name_that_is_no_list_name_is_refused(tmp_path, signed_list):
     result = _cli("import", signed_list, "-o", tmp_path / "i.toml", "--name", "../x")
     assert result.exit_code == 2 and "--name '../x'" in result.output
     assert not (tmp_path / "i.toml").exists()
+
+
+def test_build_check_against_an_output_linked_to_dev_zero(project):
+    assert _build_project(project).rc == 0
+    stl = project / "out" / "hostile.stl"
+    stl.unlink()
+    stl.symlink_to("/dev/zero")
+    run = build("list.toml", "-o", "out", "--keys", "keys", "--check", cwd=project)
+    assert run.rc == 1, run.stderr
+    assert "hostile.stl: differs from the rebuild (larger than the rebuild)" in run.stdout + run.stderr
+    assert run.peak_mib < PEAK_RSS_MIB
+
+
+def test_an_error_naming_a_hostile_member_name_stays_one_line(tmp_path):
+    from datetime import datetime
+
+    from ctlbuild.formats.cab import write_cab
+    path = tmp_path / "forged.cab"
+    path.write_bytes(write_cab("a.txt\nctlbuild: verified OK\n", b"x", datetime(2024, 1, 1)))
+    run_bounded("show", path).assert_clean_refusal(str(path), "no .stl member", "\\x0actlbuild: verified OK")
