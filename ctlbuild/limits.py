@@ -19,7 +19,7 @@ import stat
 MiB = 1 << 20
 
 #: Any file a reading command is given (a CTL, cabinet, store, certificate bundle).
-MAX_INPUT_FILE = 512 * MiB
+MAX_INPUT_FILE = 256 * MiB
 #: A declarative list (.toml).
 MAX_LIST_FILE = 256 * MiB
 #: A thumbprint file named by ``thumbprints = …``, and one line of it.
@@ -29,7 +29,8 @@ MAX_THUMBPRINT_LINE = 4096
 MAX_CERT_FILE = 16 * MiB
 #: out/manifest.json, and a staging folder's COMMIT list.
 MAX_MANIFEST_FILE = 16 * MiB
-#: What a cabinet may inflate to, over all its folders and all its members.
+#: What a cabinet may inflate to, over all its folders and all its members (and so the
+#: largest CTL ``build`` puts in one).
 MAX_CAB_UNCOMPRESSED = 64 * MiB
 #: MS-CAB: one CFDATA block holds at most 32 KiB once uncompressed.
 MAX_CAB_BLOCK = 32 * 1024

@@ -61,6 +61,10 @@ def write_cab(member_name: str, data: bytes, when: datetime) -> bytes:
         raise OutputError(f"cabinet member {member_name} would be empty")
     if not 1980 <= when.year <= 2107:
         raise OutputError(f"cabinet dates run from 1980 to 2107 (DOS date), not {when.year}")
+    if len(data) > MAX_CAB_UNCOMPRESSED:
+        # Never write a cabinet that read_cab (ours, and so show/verify/import) refuses.
+        raise OutputError(f"cabinet member {member_name} is {len(data) >> 20} MiB; cabinets hold at most "
+                          f"{describe(MAX_CAB_UNCOMPRESSED)} (ctlbuild's reading limit): set outputs without \"cab\"")
     member = CabFile(bytes(data), mtime=when.replace(tzinfo=None))
     member.is_arch = True  # attribs 0x20, as in every Microsoft cab
     archive = CabArchive()
