@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..ctl.decode import _typed
 from ..ctl.encode import TYPED_PROPS
-from ..errors import UsageError
+from ..errors import FormatError, UsageError
 from ..formats.certificates import CertInfo
-from ..model import Entry, TrustList
+from ..model import IDENTIFIER_SIZES, Entry, TrustList
 from ..oids import HashAlg, Prop
 from .sources import Source
 from .writer import write_list
@@ -56,6 +56,7 @@ def import_source(source: Source, *, list_dir: Path, name: str | None = None, ki
             raise UsageError(f"{source.path} carries no date: give --this-update")
         tl, certs = _from_certificates(source, name or _stem(source.path), kind or "trusted", this_update)
     tl, renamed = _list_name(tl, given=name)
+    _check_expressible(tl, source.path)
     cert_paths, files = _cert_files(certs, list_dir, certs_dir)
     text, warnings = write_list(tl, cert_paths, source=str(source.path))
     return ImportResult(text, files, sorted(warnings + renamed), len(tl.entries))
@@ -63,6 +64,20 @@ def import_source(source: Source, *, list_dir: Path, name: str | None = None, ki
 
 def _stem(path: Path) -> str:
     return Path(path).name.split(".")[0] or "imported"
+
+
+def _check_expressible(tl: TrustList, path) -> None:
+    """Refuse, rather than write, a list that would not load: a subject algorithm no
+    list field names, or identifiers of the wrong size for it (a CTL may say anything)."""
+    size = IDENTIFIER_SIZES.get(tl.subject_algorithm)
+    if size is None:
+        raise FormatError(f"subject algorithm {tl.subject_algorithm} has no list field (sha1, sha256 or "
+                          "disallowed_hash); the CTL cannot be imported", path=path)
+    for n, entry in enumerate(tl.entries, 1):
+        if len(entry.identifier) != size:
+            raise FormatError(f"entry #{n} ({entry.label[:80]}): identifier of {len(entry.identifier)} "
+                              f"bytes where the subject algorithm's are {size}; the CTL cannot be imported",
+                              path=path)
 
 
 #: The list reader's rule for ``name`` (it names the output files).

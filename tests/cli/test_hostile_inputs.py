@@ -318,3 +318,22 @@ def test_an_error_naming_a_hostile_member_name_stays_one_line(tmp_path):
     path = tmp_path / "forged.cab"
     path.write_bytes(write_cab("a.txt\nctlbuild: verified OK\n", b"x", datetime(2024, 1, 1)))
     run_bounded("show", path).assert_clean_refusal(str(path), "no .stl member", "\\x0actlbuild: verified OK")
+
+
+@pytest.mark.parametrize("case, fields, needle", [
+    ("short-identifier", {}, "identifier of 5 bytes where the subject algorithm's are 20"),
+    ("unknown-algorithm", {"subject_algorithm": "1.2.840.113549.2.5"}, "has no list field"),
+])
+def test_a_ctl_no_list_can_express_is_refused_not_imported(tmp_path, case, fields, needle):
+    from datetime import datetime, timezone
+
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.model import Entry, TrustList
+    size = 5 if case == "short-identifier" else 16
+    tl = TrustList(name="odd", kind="disallowed", this_update=datetime(2024, 1, 1, tzinfo=timezone.utc),
+                   entries=(Entry(identifier=b"\1" * size),), **fields)
+    path = tmp_path / f"{case}.ctl"
+    path.write_bytes(encode_ctl(tl))
+    run = run_bounded("import", path, "-o", tmp_path / "odd.toml")
+    run.assert_clean_refusal(str(path), needle)
+    assert not (tmp_path / "odd.toml").exists()
