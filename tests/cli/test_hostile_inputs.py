@@ -337,3 +337,17 @@ def test_a_ctl_no_list_can_express_is_refused_not_imported(tmp_path, case, field
     run = run_bounded("import", path, "-o", tmp_path / "odd.toml")
     run.assert_clean_refusal(str(path), needle)
     assert not (tmp_path / "odd.toml").exists()
+
+
+def test_a_ctl_dated_before_dos_time_imports_without_a_cab(tmp_path):
+    from datetime import datetime, timezone
+
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.lists.reader import load_list
+    from ctlbuild.model import Entry, TrustList
+    tl = TrustList(name="old", kind="disallowed", this_update=datetime(1975, 1, 1, tzinfo=timezone.utc),
+                   entries=(Entry(identifier=b"\1" * 20),))
+    (tmp_path / "old.ctl").write_bytes(encode_ctl(tl))
+    result = _cli("import", tmp_path / "old.ctl", "-o", tmp_path / "old.toml")
+    assert result.exit_code == 0, result.output
+    assert load_list(tmp_path / "old.toml").outputs == ("stl", "sst")
