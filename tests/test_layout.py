@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "ctlbuild"
 
 #: Modules at the root of the package: the ones every layer uses (and the entry points).
-ROOT_MODULES = {"__init__", "__main__", "_version", "_gc", "errors", "oids", "model", "timeutil",
+ROOT_MODULES = {"__init__", "__main__", "_version", "_gc", "errors", "limits", "oids", "model", "timeutil",
                 "thumbprint"}
 
 

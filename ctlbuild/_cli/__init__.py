@@ -13,6 +13,7 @@ import click
 
 from .._version import __version__
 from ..errors import CtlbuildError
+from ..reports.terminal import printable
 
 #: Subcommand name → module: imported when that command runs (or help lists them), so that
 #: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.
@@ -49,7 +50,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CtlbuildError as exc:
-            click.echo(f"ctlbuild: error: {exc.diagnostics()}{remedy_text(exc.remedy)}", err=True)
+            # One line, whatever a file or member name in the message holds.
+            click.echo(f"ctlbuild: error: {printable(exc.diagnostics())}{remedy_text(exc.remedy)}", err=True)
             ctx.exit(exc.exit_status)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -58,7 +60,7 @@ class _Group(click.Group):
             ctx.exit(0)
         except OSError as exc:  # the user's filesystem: permissions, a full disk, a missing folder
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"ctlbuild: error: {where}{exc.strerror or exc}", err=True)
+            click.echo(f"ctlbuild: error: {printable(where + str(exc.strerror or exc))}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("ctlbuild: interrupted; nothing was half-written", err=True)

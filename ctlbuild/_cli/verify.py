@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import FormatError, UsageError
+from ..errors import CtlbuildError, FormatError, UsageError
 from ..lists.sources import signed_bytes
-from ..reports.show import printable
+from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
 from .common import parse_time
@@ -66,8 +66,9 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
                         allow_expired=allow_expired, allow_sha1=allow_sha1, allow_md5=allow_md5,
                         allow_weak_keys=allow_weak_keys, untrusted=intermediates, path=file)
     if report.malformed:
-        # Not a signed CTL at all (truncated, garbage): bad input, like every other reader.
-        raise FormatError(next(f.message for f in report.findings if f.status == FAIL))
+        # Not a signed CTL at all (truncated, garbage, past a limit): bad input, like every
+        # other reader. The finding already names the file and offset.
+        raise CtlbuildError(next(f.message for f in report.findings if f.status == FAIL))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
     else:

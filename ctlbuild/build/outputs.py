@@ -19,17 +19,23 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
 
 from ..errors import OutputError
+from ..limits import MAX_MANIFEST_FILE, TooBig, read_capped
 
 MANIFEST = "manifest.json"
 STAGING = ".ctlbuild-staging"
 LOCK = ".ctlbuild.lock"
 COMMIT = "COMMIT"
+#: What a build may name in out/: a list name (reader.py's rule) and a suffix, or the
+#: manifest. Nothing with a separator, a leading dot, or a NUL.
+_OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,250}")
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -98,10 +104,7 @@ class OutputDir:
         self._unlock()
 
     def _lock(self) -> None:
-        try:
-            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot write here ({exc.strerror})") from None
+        fd = _open_lock(self.path / LOCK)
         deadline = time.monotonic() + self.wait_seconds
         while True:
             try:
@@ -144,25 +147,84 @@ class OutputDir:
         return self.path / MANIFEST
 
 
+def _open_lock(path: Path) -> int:
+    """The lock file, opened without following a link: a link planted in out/ would
+    otherwise have its target truncated and overwritten with our pid."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputError(f"{path}: is a symbolic link; a build will not lock (and overwrite) "
+                              "through it: remove it") from None
+        raise OutputError(f"{path.parent}: cannot write here ({exc.strerror})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        what = "has other hard links" if stat.S_ISREG(info.st_mode) else "is not a plain file"
+        raise OutputError(f"{path}: {what}; a build will not lock (and overwrite) it: remove it")
+    return fd
+
+
 def recover(out_dir: Path) -> None:
-    """Finish a committed staging folder (roll forward) or discard an uncommitted one."""
-    staging = Path(out_dir) / STAGING
-    if not staging.exists():
+    """Finish a committed staging folder (roll forward) or discard an uncommitted one.
+
+    The staging folder is out/'s own scratch space, but anyone who can write into out/
+    can plant one: only plain files with names a build writes are moved, never through
+    a link, and anything else stops the build with an error before anything moves."""
+    out_dir = Path(out_dir)
+    staging = out_dir / STAGING
+    try:
+        info = os.lstat(staging)
+    except FileNotFoundError:
         return
+    if not stat.S_ISDIR(info.st_mode):
+        _refuse(staging, "is a symbolic link" if stat.S_ISLNK(info.st_mode) else "is not a folder")
     commit = staging / COMMIT
-    if commit.exists():
-        for name in commit.read_text().splitlines():
-            if (staging / name).exists():
-                os.replace(staging / name, Path(out_dir) / name)
-        _fsync_dir(Path(out_dir))
+    if os.path.lexists(commit):
+        names = _committed_names(staging, commit)
+        for name in names:
+            os.replace(staging / name, out_dir / name)
+        _fsync_dir(out_dir)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _committed_names(staging: Path, commit: Path) -> list[str]:
+    """The staged files COMMIT names, each checked before any is moved."""
+    _plain_file(staging, COMMIT)
+    try:
+        text = read_capped(commit, MAX_MANIFEST_FILE).decode("utf-8")
+    except (TooBig, UnicodeDecodeError, OSError):
+        _refuse(staging, f"{COMMIT} is not a list of file names a build writes")
+    names = []
+    for name in text.splitlines():
+        if not _OUTPUT_NAME.fullmatch(name) or name in (COMMIT,):
+            _refuse(staging, f"{COMMIT} names {name[:80]!r}, which is not a file a build writes")
+        if os.path.lexists(staging / name):  # a name without its file was never staged
+            _plain_file(staging, name)
+            names.append(name)
+    return names
+
+
+def _plain_file(staging: Path, name: str) -> None:
+    mode = os.lstat(staging / name).st_mode
+    if not stat.S_ISREG(mode):
+        _refuse(staging, f"{name!r} is {'a symbolic link' if stat.S_ISLNK(mode) else 'not a plain file'}")
+
+
+def _refuse(staging: Path, why: str):
+    raise OutputError(f"{staging}: {why}; not a staging folder a build left, so nothing was moved "
+                      "(inspect it, then remove it to build here)")
 
 
 def _read_pid(path: Path) -> str | None:
     try:
-        return path.read_text().strip() or None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    try:
+        return os.read(fd, 32).decode("ascii", "replace").strip() or None
+    finally:
+        os.close(fd)
 
 
 def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
@@ -176,10 +238,10 @@ def read_manifest(out_dir: Path) -> dict:
     if not path.exists():
         return {"format": "ctlbuild-manifest/1", "lists": {}}
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(manifest.get("lists"), dict):
+        manifest = json.loads(read_capped(path, MAX_MANIFEST_FILE).decode("utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("lists"), dict):
             raise ValueError("no lists")
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError):
         raise OutputError(f"{path}: not a ctlbuild manifest; move it away to rebuild") from None
     return manifest
 
@@ -194,8 +256,16 @@ def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dic
         path = out_dir / name
         if not path.exists():
             differences.append(f"{name}: missing from {out_dir}{recover_note}")
-        elif path.read_bytes() != data:
-            differences.append(f"{name}: differs from the rebuild{_why(name, path.read_bytes(), data)}")
+            continue
+        try:
+            # Never more than the rebuild's own size and one byte: a planted link to
+            # /dev/zero must not be read forever.
+            old = read_capped(path, len(data) + 1)
+        except TooBig:
+            old = None
+        if old != data:
+            why = _why(name, old, data) if old is not None else " (larger than the rebuild)"
+            differences.append(f"{name}: differs from the rebuild{why}")
     manifest = read_manifest(out_dir)["lists"]
     for name, record in lists.items():
         if manifest.get(name) != record:

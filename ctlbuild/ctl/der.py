@@ -162,3 +162,31 @@ def oids_in(buf, start: int, end: int):
         if tag != OID:
             raise DerError("expected an OBJECT IDENTIFIER", pos)
         yield decode_oid(bytes(buf[s:e]))
+
+class DerLimitError(DerError):
+    """Well-formed so far, but nested deeper or holding more elements than a reader allows."""
+
+
+def check_shape(buf, pos: int, end: int, *, max_depth: int, max_elements: int, skip_at: int = -1) -> None:
+    """Walk every element between ``pos`` and ``end`` without recursion, refusing
+    nesting past ``max_depth`` or more than ``max_elements`` elements (DerLimitError),
+    before a recursive parser (asn1crypto) is let loose on the bytes. The constructed
+    element starting at ``skip_at`` is counted but not entered (a CTL's entries are
+    decoded by ctlbuild's own flat decoder, not here)."""
+    stack = [end]
+    count = 0
+    while stack:
+        if pos >= stack[-1]:
+            stack.pop()
+            continue
+        tag, start, stop = read_tlv(buf, pos, stack[-1])
+        count += 1
+        if count > max_elements:
+            raise DerLimitError(f"more than {max_elements} DER elements (the limit)", pos)
+        if tag & 0x20 and pos != skip_at:
+            if len(stack) > max_depth:
+                raise DerLimitError(f"DER nested deeper than {max_depth} levels (the limit)", pos)
+            stack.append(stop)
+            pos = start
+        else:
+            pos = stop

@@ -23,12 +23,17 @@ from datetime import datetime
 from cabarchive import CabArchive, CabFile, CorruptionError, NotSupportedError
 
 from ..errors import FormatError, OutputError
+from ..limits import MAX_CAB_BLOCK, MAX_CAB_BLOCKS, MAX_CAB_UNCOMPRESSED, describe
 
 MAGIC = b"MSCF"
 #: signature, reserved1, cbCabinet, reserved2, coffFiles, reserved3, versionMinor,
 #: versionMajor, cFolders, cFiles, flags, setID, iCabinet (MS-CAB 2.1 CFHEADER).
 CFHEADER = struct.Struct("<4sIIIIIBBHHHHH")
 FLAG_RESERVE_PRESENT = 0x0004
+FLAG_PREV_OR_NEXT_CABINET = 0x0003
+_CFFOLDER = struct.Struct("<IHH")   # coffCabStart, cCFData, typeCompress
+_CFDATA = struct.Struct("<IHH")     # csum, cbData, cbUncomp
+_CFFILE = struct.Struct("<IIHHHH")  # cbFile, uoffFolderStart, iFolder, date, time, attribs
 ATTRIB_ARCHIVE = 0x20
 
 # cabarchive's parser reports many broken inputs as the Python error it ran into.
@@ -56,6 +61,10 @@ def write_cab(member_name: str, data: bytes, when: datetime) -> bytes:
         raise OutputError(f"cabinet member {member_name} would be empty")
     if not 1980 <= when.year <= 2107:
         raise OutputError(f"cabinet dates run from 1980 to 2107 (DOS date), not {when.year}")
+    if len(data) > MAX_CAB_UNCOMPRESSED:
+        # Never write a cabinet that read_cab (ours, and so show/verify/import) refuses.
+        raise OutputError(f"cabinet member {member_name} is {len(data) >> 20} MiB; cabinets hold at most "
+                          f"{describe(MAX_CAB_UNCOMPRESSED)} (ctlbuild's reading limit): set outputs without \"cab\"")
     member = CabFile(bytes(data), mtime=when.replace(tzinfo=None))
     member.is_arch = True  # attribs 0x20, as in every Microsoft cab
     archive = CabArchive()
@@ -78,6 +87,7 @@ def read_cab(data: bytes, path=None) -> list[tuple[str, bytes]]:
     if cb_cabinet < len(data) and not flags & FLAG_RESERVE_PRESENT:
         raise FormatError(f"{len(data) - cb_cabinet} bytes after the cabinet's end", path=path,
                           offset=cb_cabinet)
+    _check_inflated_size(data, path)
     try:
         archive = CabArchive(data)
     except _PARSE_ERRORS as exc:
@@ -87,6 +97,69 @@ def read_cab(data: bytes, path=None) -> list[tuple[str, bytes]]:
         raise FormatError(f"cabinet lists {n_files} members but only {len(archive)} distinct names",
                           path=path)
     return [(name, member.buf or b"") for name, member in archive.items()]
+
+
+def _check_inflated_size(data: bytes, path) -> None:
+    """Refuse a cabinet that would inflate past MAX_CAB_UNCOMPRESSED, from its headers
+    alone, before cabarchive inflates anything. Folders may share data blocks and
+    members may share folder bytes, so every folder's blocks and every member's size
+    are counted, the way cabarchive will materialise them."""
+    (_sig, _r1, _cb, _r2, coff_files, _r3, _minor, _major, n_folders, n_files, flags,
+     _set_id, _index) = CFHEADER.unpack_from(data, 0)
+    if flags & FLAG_PREV_OR_NEXT_CABINET:
+        raise FormatError("multi-cabinet sets are not supported (a CTL cabinet stands alone)", path=path)
+    pos, reserve_folder, reserve_block = CFHEADER.size, 0, 0
+    if flags & FLAG_RESERVE_PRESENT:
+        reserve_header, reserve_folder, reserve_block = _unpack(struct.Struct("<HBB"), data, pos, path)
+        pos += 4 + reserve_header
+    total, blocks = 0, 0
+    for _ in range(n_folders):
+        start, n_blocks, _compression = _unpack(_CFFOLDER, data, pos, path)
+        pos += _CFFOLDER.size + reserve_folder
+        blocks += n_blocks
+        if blocks > MAX_CAB_BLOCKS:
+            raise FormatError(f"cabinet has more than {MAX_CAB_BLOCKS} data blocks (the limit)", path=path)
+        total += _folder_size(data, start, n_blocks, reserve_block, path)
+        _refuse_over(total, "its folders", path)
+    _refuse_over(_members_size(data, coff_files, n_files, path), "its members", path)
+
+
+def _folder_size(data: bytes, pos: int, n_blocks: int, reserve_block: int, path) -> int:
+    total = 0
+    for _ in range(n_blocks):
+        _csum, compressed, uncompressed = _unpack(_CFDATA, data, pos, path)
+        if uncompressed > MAX_CAB_BLOCK:
+            raise FormatError(f"cabinet data block claims {uncompressed} bytes uncompressed "
+                              f"(MS-CAB allows {MAX_CAB_BLOCK})", path=path, offset=pos)
+        total += uncompressed
+        pos += _CFDATA.size + reserve_block + compressed
+    return total
+
+
+def _members_size(data: bytes, pos: int, n_files: int, path) -> int:
+    total = 0
+    for _ in range(n_files):
+        size, *_rest = _unpack(_CFFILE, data, pos, path)
+        total += size
+        _refuse_over(total, "its members", path)
+        name_end = data.find(b"\0", pos + _CFFILE.size, pos + _CFFILE.size + 256)
+        if name_end < 0:
+            raise FormatError("cabinet member name is not NUL-terminated within 256 bytes", path=path,
+                              offset=pos + _CFFILE.size)
+        pos = name_end + 1
+    return total
+
+
+def _refuse_over(total: int, what: str, path) -> None:
+    if total > MAX_CAB_UNCOMPRESSED:
+        raise FormatError(f"cabinet would inflate to more than {describe(MAX_CAB_UNCOMPRESSED)} "
+                          f"({what}; the limit for a CTL cabinet)", path=path)
+
+
+def _unpack(shape: struct.Struct, data: bytes, pos: int, path) -> tuple:
+    if pos + shape.size > len(data):
+        raise FormatError("truncated cabinet: a header runs past the end of the file", path=path, offset=pos)
+    return shape.unpack_from(data, pos)
 
 
 def ctl_member(data: bytes, path=None) -> tuple[str, bytes]:

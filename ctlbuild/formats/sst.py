@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from ..ctl import attributes, der
 from ..errors import FormatError
+from ..limits import MAX_SST_ELEMENTS, MAX_SST_PROPERTIES
 from ..model import Entry
 from .certificates import CertInfo
 
@@ -145,7 +146,11 @@ def read_sst(data: bytes, path=None) -> SerializedStore:
     pending: list[SstProperty] = []
     pending_at = None  # offset of the first property still waiting for its context
     pos = len(FILE_HEADER)
+    elements = 0
     while True:
+        elements += 1
+        if elements > MAX_SST_ELEMENTS:  # each costs ~100 bytes of objects for its 12 of file
+            fail(f"more than {MAX_SST_ELEMENTS} elements (the limit for a serialized store)", pos)
         if pos == size:
             fail("no end marker (element id 0) before the end of the file", pos)
         if pos + _ELEMENT.size > size:
@@ -170,6 +175,8 @@ def read_sst(data: bytes, path=None) -> SerializedStore:
         if kind is None:
             if not pending:
                 pending_at = pos
+            elif len(pending) >= MAX_SST_PROPERTIES:
+                fail(f"more than {MAX_SST_PROPERTIES} properties before one context (the limit)", pending_at)
             pending.append(SstProperty(elem_id, value, encoding))
         else:
             _check_der(value, kind, start, path)

@@ -26,6 +26,7 @@ from cryptography import x509 as cx509
 from ..ctl import asn1, der  # noqa: F401  asn1 registers the CTL content type and Microsoft attributes
 from ..ctl.der import SEQUENCE, DerError
 from ..errors import FormatError, SigningError
+from ..limits import MAX_DER_DEPTH, MAX_ENVELOPE_ELEMENTS, MAX_SIGNER_INFO_ELEMENTS
 from ..model import Opus
 from ..oids import HASH_NAMES, SIGNING_DIGESTS, Attr, ContentType, SigAlg
 from ..timeutil import iso
@@ -126,6 +127,7 @@ def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
     """Parse a DER ContentInfo/SignedData carrying a CTL; FormatError says where it breaks."""
     try:
         ctl_offset, ctl_end = _locate_ctl(data)
+        _check_envelope(data, ctl_offset)
         info = cms.ContentInfo.load(data, strict=True)
         signed_data = info["content"]
         content_type = signed_data["encap_content_info"]["content_type"].dotted
@@ -141,6 +143,23 @@ def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
     if content_type != ContentType.CTL:
         raise FormatError(f"SignedData carries {content_type}, not a CTL ({ContentType.CTL})", path=path)
     return SignedCtl(data, signed_data, content_type, ctl_offset, data[ctl_offset:ctl_end], path)
+
+
+def _check_envelope(data: bytes, ctl_offset: int) -> None:
+    """asn1crypto parses recursively, and the signer infos (nested signatures included)
+    completely, at ~1 KiB per element: bound the nesting of the whole file and the size
+    of the signer infos before it sees them. The CTL itself is decoded flat elsewhere."""
+    der.check_shape(data, 0, len(data), max_depth=MAX_DER_DEPTH, max_elements=MAX_ENVELOPE_ELEMENTS,
+                    skip_at=ctl_offset)
+    s, e = der.expect(data, 0, SEQUENCE)
+    _t, _s, pos = der.read_tlv(data, s, e)  # contentType
+    s, e = der.expect(data, pos, 0xA0, e)
+    s, e = der.expect(data, s, SEQUENCE, e)
+    last = None
+    for _tag, _cs, _ce, at in der.children(data, s, e):
+        last = at
+    if last is not None:
+        der.check_shape(data, last, e, max_depth=MAX_DER_DEPTH, max_elements=MAX_SIGNER_INFO_ELEMENTS)
 
 
 def _certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:

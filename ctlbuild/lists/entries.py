@@ -19,6 +19,7 @@ from ..formats.certificates import CertInfo, load_certificates
 from ..model import IDENTIFIER_SIZES, Entry
 from ..oids import HashAlg
 from ..thumbprint import parse_hex
+from .bounded import FileProblem, LineError, read_cert_file, thumbprint_file_lines
 from .validators import ATTRIBUTE_KEYS, Checker, Conversions
 
 #: Entry keys that say which certificate an entry is (or which many, for certs and thumbprints).
@@ -147,9 +148,9 @@ class _EntryReader:
         rel = self.check.string(t, "cert", "entry", index)
         path = self.base / rel
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.check.fail(f"cannot read {rel} ({exc.strerror})", "entry", "cert", index)
+            data = read_cert_file(path, rel)
+        except FileProblem as exc:
+            self.check.fail(str(exc), "entry", "cert", index)
         try:
             ders = load_certificates(data, path=rel)
         except FormatError as exc:
@@ -168,8 +169,8 @@ class _EntryReader:
         for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
             shown = f"{rel.rstrip('/')}/{path.name}"
             try:
-                ders = load_certificates(path.read_bytes(), path=shown)
-            except (FormatError, OSError) as exc:
+                ders = load_certificates(read_cert_file(path, shown), path=shown)
+            except (FormatError, FileProblem) as exc:
                 self.check.fail(f"{shown} is not a certificate ({getattr(exc, 'message', exc)})",
                           "entry", "certs", index)
             out.extend((shown, d) for d in ders)
@@ -181,9 +182,9 @@ class _EntryReader:
         rel = self.check.string(t, "thumbprints", "entry", index)
         path = self.base / rel
         try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad writes a BOM
-        except (OSError, UnicodeDecodeError) as exc:
-            self.check.fail(f"cannot read {rel} ({getattr(exc, 'strerror', None) or exc})", "entry", "thumbprints", index)
+            lines = thumbprint_file_lines(path, rel)
+        except FileProblem as exc:
+            self.check.fail(str(exc), "entry", "thumbprints", index)
         size = IDENTIFIER_SIZES[self.algorithm]
         is_sha1 = self.algorithm == HashAlg.SHA1
         out = []
@@ -191,7 +192,7 @@ class _EntryReader:
             for ident, name in _thumbprint_lines(lines, size):
                 fields = attrs if name is None else {**attrs, "friendly_name": name}
                 out.append(Entry(identifier=ident, sha1=ident if is_sha1 else None, **fields))
-        except _LineError as exc:
+        except LineError as exc:
             raise ListError(str(exc), path=path, line=exc.line) from None
         if not out:
             self.check.fail(f"{rel} holds no thumbprints (only blank lines and comments)", "entry",
@@ -212,12 +213,6 @@ class _EntryReader:
         return out
 
 
-class _LineError(ValueError):
-    def __init__(self, message, line):
-        super().__init__(message)
-        self.line = line
-
-
 def _thumbprint_lines(lines, size):
     """(identifier, friendly name or None) per non-comment line. A line is a thumbprint
     (plain hex, spaced pairs or colons), then optionally a name (after a tab, or a space),
@@ -235,19 +230,19 @@ def _thumbprint_lines(lines, size):
             try:
                 ident, name = parse_hex(head.strip(), size), rest.strip() or None
             except ValueError as exc:
-                raise _LineError(str(exc), number) from None
+                raise LineError(str(exc), number) from None
         else:
             head, _, rest = text.partition(" ")
             if len(head) == width:
                 try:
                     ident = bytes.fromhex(head)
                 except ValueError:
-                    raise _LineError(f"{head!r} is not a hexadecimal thumbprint", number) from None
+                    raise LineError(f"{head!r} is not a hexadecimal thumbprint", number) from None
                 name = rest.strip() or None
             else:
                 ident, name = _split_spaced(text, size, number)
         if ident in seen:
-            raise _LineError(f"duplicate thumbprint {ident.hex()} (first on line {seen[ident]})", number)
+            raise LineError(f"duplicate thumbprint {ident.hex()} (first on line {seen[ident]})", number)
         seen[ident] = number
         yield ident, name
 
@@ -264,9 +259,9 @@ def _split_spaced(text, size, number):
         pairs.append(token)
     rest = tokens[len(pairs):]
     if len(pairs) != size:
-        raise _LineError(f"expected a {size}-byte thumbprint at the start of the line, found {text[:60]!r}", number)
+        raise LineError(f"expected a {size}-byte thumbprint at the start of the line, found {text[:60]!r}", number)
     letters = "".join(pairs).translate(str.maketrans("", "", "0123456789"))
     if rest and re.fullmatch(r"[0-9A-Fa-f]{2}", rest[0]) or letters not in (letters.lower(), letters.upper()):
-        raise _LineError(f"ambiguous thumbprint {text[:60]!r}: pairs of mixed case or more than {size}; "
+        raise LineError(f"ambiguous thumbprint {text[:60]!r}: pairs of mixed case or more than {size}; "
                          "write it as plain hex, or put the name after a tab", number)
     return bytes.fromhex("".join(pairs)), " ".join(rest) or None

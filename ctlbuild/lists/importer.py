@@ -12,14 +12,15 @@ stays verbatim (base64 with its OID) and is named in ``warnings``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from ..ctl import attributes
-from ..errors import UsageError
+from ..errors import FormatError, UsageError
 from ..formats.certificates import CertInfo
-from ..model import Entry, TrustList
+from ..model import IDENTIFIER_SIZES, Entry, TrustList
 from ..oids import HashAlg
 from .sources import Source
 from .writer import write_list
@@ -53,13 +54,46 @@ def import_source(source: Source, *, list_dir: Path, name: str | None = None, ki
         if this_update is None:
             raise UsageError(f"{source.path} carries no date for the list").because("this_update")
         tl, certs = _from_certificates(source, name or _stem(source.path), kind or "trusted", this_update)
+    tl, renamed = _list_name(tl, given=name)
+    _check_expressible(tl, source.path)
     cert_paths, files = _cert_files(certs, list_dir, certs_dir)
     text, warnings = write_list(tl, cert_paths, source=str(source.path))
-    return ImportResult(text, files, warnings, len(tl.entries))
+    return ImportResult(text, files, sorted(warnings + renamed), len(tl.entries))
 
 
 def _stem(path: Path) -> str:
     return Path(path).name.split(".")[0] or "imported"
+
+
+def _check_expressible(tl: TrustList, path) -> None:
+    """Refuse, rather than write, a list that would not load: a subject algorithm no
+    list field names, or identifiers of the wrong size for it (a CTL may say anything)."""
+    size = IDENTIFIER_SIZES.get(tl.subject_algorithm)
+    if size is None:
+        raise FormatError(f"subject algorithm {tl.subject_algorithm} has no list field (sha1, sha256 or "
+                          "disallowed_hash); the CTL cannot be imported", path=path)
+    for n, entry in enumerate(tl.entries, 1):
+        if len(entry.identifier) != size:
+            raise FormatError(f"entry #{n} ({entry.label[:80]}): identifier of {len(entry.identifier)} "
+                              f"bytes where the subject algorithm's are {size}; the CTL cannot be imported",
+                              path=path)
+
+
+#: The list reader's rule for ``name`` (it names the output files).
+_LIST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _list_name(tl: TrustList, given: str | None) -> tuple[TrustList, list[str]]:
+    """A name the written list will load with. One given by --name must already be one;
+    one taken from the source (a file or cab member name: anyone's) is made one."""
+    if _LIST_NAME.fullmatch(tl.name):
+        return tl, []
+    if given:
+        raise UsageError(f"--name {given!r}: a list name is letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit (it names the output files)")
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", tl.name).lstrip("._-")[:64] or "imported"
+    return replace(tl, name=safe), [f"the source's name {tl.name[:64]!r} is not a list name; "
+                                    f"the list is named {safe!r} (give --name to choose)"]
 
 
 def _match(tl: TrustList, ders: list[bytes]) -> dict[bytes, bytes]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from .._gc import paused as gc_paused
 from ..errors import ListError
 from ..model import TrustList
+from .bounded import read_list_file
 from .entries import read_entries
 from .header import OUTPUTS, SignerSpec, read_header
 from .locator import parse_toml
@@ -40,10 +41,7 @@ class LoadedList:
 def load_list(path, text: str | None = None) -> LoadedList:
     path = Path(path)
     if text is None:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ListError(f"cannot read list ({exc.strerror})", path=path) from None
+        raw = read_list_file(path)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

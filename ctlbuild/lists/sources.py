@@ -18,6 +18,7 @@ from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
 from ..formats.sst import SerializedStore, read_sst
 from ..formats.stl import SignedCtl, SignerFacts, parse_signed_ctl, signer_facts
+from ..limits import MAX_INPUT_FILE, TooBig, read_capped
 from ..model import TrustList
 from .reader import LoadedList, load_list
 
@@ -43,7 +44,9 @@ class Source:
 
 def read_bytes(path: Path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_capped(path, MAX_INPUT_FILE)
+    except TooBig as exc:
+        raise FormatError(f"is {exc} for an input file", path=path) from None
     except IsADirectoryError:
         raise FormatError("is a folder; give a file", path=path) from None
     except OSError as exc:

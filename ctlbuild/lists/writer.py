@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import fields
 from datetime import datetime, timezone
 
 from ..ctl import attributes
+from ..errors import OutputError
 from ..model import DEFAULT_USAGES, Entry, TrustList, derive_sequence
 from ..oids import USAGE_NAMES, HashAlg, eku_name
 from ..timeutil import Filetime, iso
@@ -24,9 +26,25 @@ from ..timeutil import Filetime, iso
 _ALGORITHM_FIELDS = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash"}
 
 
+#: What TOML forbids raw in a basic string or a comment that JSON leaves raw: DEL.
+_TOML_EXTRA_ESCAPES = {0x7F: "\\u007f"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def toml_string(text: str) -> str:
-    # JSON string escapes are a subset of TOML basic-string escapes.
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string that reads back as ``text``, whatever it holds: JSON's
+    escapes (quote, backslash, U+0000–U+001F) are a subset of TOML's, plus DEL."""
+    if _SURROGATE.search(text):
+        # A lone surrogate (an undecodable file name) has no TOML spelling at all.
+        raise OutputError(f"{text.encode('utf-8', 'backslashreplace').decode()[:80]!r} is not Unicode "
+                          "text; a list cannot hold it")
+    return json.dumps(text, ensure_ascii=False).translate(_TOML_EXTRA_ESCAPES)
+
+
+def toml_comment(text: str) -> str:
+    """``text`` inside a ``#`` comment: quoted and escaped like a string, so that no
+    newline or control character in it (a file name is anyone's) ends the comment."""
+    return toml_string(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def _array(items) -> str:
@@ -48,7 +66,7 @@ def write_list(tl: TrustList, cert_paths: dict[bytes, str] | None = None,
     warnings: list[str] = []
     out = []
     if source:
-        out.append(f"# Imported by ctlbuild from {source}.")
+        out.append(f"# Imported by ctlbuild from {toml_comment(source)}.")
     out += _header(tl, warnings)
     for entry in tl.entries:
         out.append("")
@@ -70,6 +88,8 @@ def _header(tl: TrustList, warnings: list[str]) -> list[str]:
         lines.append(f"subject_algorithm = {toml_string(_ALGORITHM_FIELDS[tl.subject_algorithm])}")
     # Imported entries state each hash attribute they carry; nothing is added on rebuild.
     lines.append("cert_properties = false")
+    if not 1980 <= tl.this_update.year <= 2107:
+        lines.append('outputs = ["stl", "sst"]  # a cabinet\'s DOS date cannot hold this_update')
     if tl.advisory:
         lines += ["", "[advisory]"] + _table(tl.advisory)
         for revision in tl.advisory.revisions:

@@ -25,8 +25,8 @@ from ..thumbprint import format_hex
 from ..timeutil import Filetime, iso
 from .diff import DATE_ATTRIBUTES, SET_ATTRIBUTES, AttrChange, CtlDiff, EntryChange, ExtensionChange, FieldChange
 from .i18n import Messages, messages
-from .show import printable
 from .templating import render_template
+from .terminal import printable
 
 FORMATS = ("text", "md", "html", "json")
 SCHEMA_VERSION = 1

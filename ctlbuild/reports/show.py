@@ -20,6 +20,7 @@ from ..model import Entry, TrustList
 from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, eku_name
 from ..thumbprint import format_hex
 from ..timeutil import iso
+from .terminal import printable
 
 
 def describe(tl: TrustList, signers: list[SignerFacts] | None = None, path=None, style: str = "spaced",
@@ -144,17 +145,6 @@ def _text_lines(data: dict) -> Iterator[str]:
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     for r in rows:
         yield "  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4]
-
-
-# C0, DEL and C1 (0x9B is a one-byte CSI to some terminals), and the Unicode line separators
-# and bidi overrides that reorder or break what a terminal shows.
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), *range(0x7F, 0xA0)]} | {
-    c: f"\\u{c:04x}" for c in [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
-
-
-def printable(text: str) -> str:
-    """Control characters escaped: a name in a hostile CTL must not forge lines of output."""
-    return text.translate(_CONTROL)
 
 
 def _named(item: dict) -> str:

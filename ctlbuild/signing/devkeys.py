@@ -12,6 +12,7 @@ generated on it and never exists anywhere else.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from ..errors import OutputError
 from ..oids import Usage
-from .keyfiles import write_private_key
+from .keyfiles import write_new_file, write_private_key
 
 ROOT_NAME = "ctlbuild DEVELOPMENT Root CA (not for production)"
 SIGNER_NAME = "ctlbuild DEVELOPMENT CTL Signer (not for production)"
@@ -49,7 +50,9 @@ class DevKeyPaths:
         return all(p.exists() for p in self.all())
 
     def refuse_present(self, folder) -> None:
-        present = [p.name for p in self.all() if p.exists()]
+        # lexists: a dangling link counts, or the file would be written wherever it points.
+        present = [p.name + (" (a symbolic link)" if p.is_symlink() else "") for p in self.all()
+                   if os.path.lexists(p)]
         if present:
             raise OutputError(f"{folder}: development keys already present ({', '.join(present)}); "
                               "remove them first to make new ones")
@@ -125,8 +128,8 @@ def create_dev_keys(folder: Path, now: datetime, algorithm: str = "rsa") -> DevK
     signer_cert = issue_signer(root_key, root_cert, signer_key.public_key(), now)
     write_private_key(paths.root_key, root_key)
     write_private_key(paths.signer_key, signer_key)
-    paths.root_cert.write_bytes(root_cert.public_bytes(serialization.Encoding.PEM))
-    paths.signer_cert.write_bytes(signer_cert.public_bytes(serialization.Encoding.PEM))
+    write_new_file(paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_new_file(paths.signer_cert, signer_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     return paths
 
 
@@ -148,6 +151,6 @@ def create_dev_keys_on_token(folder: Path, uri: str, now: datetime, algorithm: s
         uri, algorithm, lambda public_key: issue_signer(root_key, root_cert, public_key, now),
         pin=pin, allow_insecure_permissions=allow_insecure_permissions)
     write_private_key(paths.root_key, root_key)
-    paths.root_cert.write_bytes(root_cert.public_bytes(serialization.Encoding.PEM))
-    paths.signer_cert.write_bytes(signer_cert.public_bytes(serialization.Encoding.PEM))
+    write_new_file(paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_new_file(paths.signer_cert, signer_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     return TokenDevKeys(paths.root_cert, paths.root_key, paths.signer_cert, signer_uri)

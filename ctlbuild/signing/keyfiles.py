@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from ..errors import FormatError, SignerKeyError
+from ..errors import FormatError, OutputError, SignerKeyError
 from ..formats.certificates import load_certificates, same_public_key
+from ..limits import MAX_CERT_FILE, TooBig, describe, read_capped
 
 PassphraseSource = Callable[[str], bytes | None]
 #: Called with a description of the token ("token 'hsm'"); returns its user PIN, or None.
@@ -31,7 +32,9 @@ PinSource = Callable[[str], str | None]
 
 def _read(path: Path, what: str) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_capped(path, MAX_CERT_FILE)
+    except TooBig as exc:
+        raise SignerKeyError(f"{path}: {what} is {exc}") from None
     except OSError as exc:
         raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
@@ -54,7 +57,10 @@ def read_private_file(path, what: str, allow_insecure_permissions: bool = False)
                 raise SignerKeyError(
                     f"{path}: {what} may be read or changed by others (mode {stat.S_IMODE(mode):04o}); "
                     f"run 'chmod 600 {path}'").because("allow_insecure_permissions")
-            return fh.read()
+            data = fh.read(MAX_CERT_FILE + 1)
+        if len(data) > MAX_CERT_FILE:
+            raise SignerKeyError(f"{path}: {what} is larger than the {describe(MAX_CERT_FILE)} limit")
+        return data
     except OSError as exc:
         raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
 
@@ -188,6 +194,16 @@ def write_private_key(path: Path, key) -> None:
     """PKCS#8 PEM, created mode 0600 (never readable by others, even for a moment)."""
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    write_new_file(path, pem, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def write_new_file(path: Path, data: bytes, mode: int) -> None:
+    """Create ``path`` afresh: never through a symbolic link (even a dangling one, which
+    would plant the file wherever it points) and never over an existing file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        what = "a symbolic link" if os.path.islink(path) else "already there"
+        raise OutputError(f"{path}: is {what}; refusing to write a key or certificate through it") from None
     with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+        fh.write(data)

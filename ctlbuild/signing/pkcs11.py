@@ -116,17 +116,19 @@ def parse_uri(text: str) -> Pkcs11Uri:
         raise SignerKeyError("not a PKCS#11 URI (it must start with 'pkcs11:')")
     path_text, _, query_text = text[7:].partition("?")
     query_parts = [p for p in query_text.split("&") if p] if query_text else []
-    # Checked before anything else, so no later message can quote part of a PIN.
-    if any(p.partition("=")[0] == "pin-value" for p in query_parts):
+    # Checked before anything else, so no later message can quote part of a PIN: anywhere
+    # in the URI, however mistyped (pin-value:1234 in the path), it is refused as such.
+    if "pin-value" in text.lower() or "pin_value" in text.lower():
         raise SignerKeyError("PKCS#11 URI: pin-value is refused: a PIN does not belong in a URI or a flag "
                              f"(shell history, process lists); set {PIN_ENV}, use pin-source=file:..., "
                              "or run in a terminal to be asked")
     attributes: dict[str, str] = {}
     key_id: bytes | None = None
-    for part in [p for p in path_text.split(";") if p]:
-        name, value = _split(part)
+    for number, part in enumerate([p for p in path_text.split(";") if p], 1):
+        name, value = _split(part, f"path part {number}")
         if name not in PATH_ATTRIBUTES:
-            raise SignerKeyError(f"PKCS#11 URI: unknown path attribute {name!r} "
+            # Not echoed: an unknown name may be a pasted secret.
+            raise SignerKeyError(f"PKCS#11 URI: path part {number} is not a known attribute "
                                  f"(known: {', '.join(PATH_ATTRIBUTES)})")
         if name in attributes or (name == "id" and key_id is not None):
             raise SignerKeyError(f"PKCS#11 URI: attribute {name!r} appears twice")
@@ -136,10 +138,10 @@ def parse_uri(text: str) -> Pkcs11Uri:
         else:
             attributes[name] = _text(raw, name)
     query: dict[str, str] = {}
-    for part in query_parts:
-        name, value = _split(part)
+    for number, part in enumerate(query_parts, 1):
+        name, value = _split(part, f"query part {number}")
         if name not in QUERY_ATTRIBUTES:
-            raise SignerKeyError(f"PKCS#11 URI: unknown query attribute {name!r} "
+            raise SignerKeyError(f"PKCS#11 URI: query part {number} is not a known attribute "
                                  f"(known: {', '.join(q for q in QUERY_ATTRIBUTES if q != 'pin-value')})")
         if name in query:
             raise SignerKeyError(f"PKCS#11 URI: attribute {name!r} appears twice")
@@ -153,10 +155,10 @@ def parse_uri(text: str) -> Pkcs11Uri:
     return Pkcs11Uri(attributes, key_id, query)
 
 
-def _split(part: str) -> tuple[str, str]:
+def _split(part: str, where: str) -> tuple[str, str]:
     name, eq, value = part.partition("=")
     if not eq or not name:
-        raise SignerKeyError(f"PKCS#11 URI: {name or part[:20]!r} is not NAME=VALUE")
+        raise SignerKeyError(f"PKCS#11 URI: {where} is not NAME=VALUE")
     return name, value
 
 

@@ -156,3 +156,20 @@ def test_build_writes_the_release_changelog(tmp_path, dev_keys):
     text = (out / "diginotar-kb2616676.changelog.md").read_text()
     assert "V1.0 (August 29, 2011): Advisory published." in text and "V4.0 (September 13, 2011)" in text
     assert "c0 60 ed 44 cb d8 81 bd 0e f8 6c 0b a2 87 dd cf 81 67 47 8c" in text
+
+
+@pytest.mark.parametrize("name", ["../x.stl", "sub/x.stl", ".hidden", "/etc/passwd", "a\0b", "COMMIT", ""])
+def test_recovery_refuses_names_no_build_writes_and_moves_nothing(tmp_path, name):
+    staging = tmp_path / STAGING
+    staging.mkdir()
+    (staging / "a.stl").write_bytes(b"new")
+    (staging / COMMIT).write_text(f"a.stl\n{name}\n" if name else "a.stl\n\n")
+    with pytest.raises(OutputError, match="not a file a build writes; not a staging folder a build left"):
+        recover(tmp_path)
+    assert not (tmp_path / "a.stl").exists() and (staging / "a.stl").exists()
+
+
+def test_recovery_of_a_staging_path_that_is_a_file(tmp_path):
+    (tmp_path / STAGING).write_text("x")
+    with pytest.raises(OutputError, match="is not a folder"):
+        recover(tmp_path)

@@ -139,3 +139,20 @@ def test_mutated_cab_only_format_error(data):
         read_cab(bytes(raw))
     except FormatError:
         pass
+
+
+def test_no_cabinet_is_written_that_could_not_be_read(monkeypatch):
+    from ctlbuild.formats import cab
+    monkeypatch.setattr(cab, "MAX_CAB_UNCOMPRESSED", 1000)
+    assert read_cab(write_cab("a.stl", b"x" * 1000, WHEN)) == [("a.stl", b"x" * 1000)]
+    with pytest.raises(OutputError, match="cabinets hold at most 1000 bytes"):
+        write_cab("a.stl", b"x" * 1001, WHEN)
+    with pytest.raises(FormatError, match="would inflate to more than 1000 bytes"):
+        read_cab(_cab_of(b"x" * 1001))
+
+
+def _cab_of(data: bytes) -> bytes:
+    from cabarchive import CabArchive, CabFile
+    archive = CabArchive()
+    archive["a.stl"] = CabFile(data)
+    return archive.save(compress=True)

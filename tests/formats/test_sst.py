@@ -213,3 +213,16 @@ def test_mutated_real_sst(data):
         raw[pos] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(raw)))
     _read_or_format_error(bytes(raw[:cut]))
+
+
+def test_element_and_property_caps(monkeypatch):
+    from ctlbuild.formats import sst
+    from tests.bounded import sst_of_empty_properties
+    monkeypatch.setattr(sst, "MAX_SST_ELEMENTS", 1000)
+    monkeypatch.setattr(sst, "MAX_SST_PROPERTIES", 10)
+    assert len(read_sst(sst_of_empty_properties(900, per_context=10)).certificates) == 90
+    with pytest.raises(FormatError, match="more than 1000 elements"):
+        read_sst(sst_of_empty_properties(1000, per_context=10))
+    with pytest.raises(FormatError, match="more than 10 properties before one context") as caught:
+        read_sst(sst_of_empty_properties(11))
+    assert caught.value.offset == 8

@@ -2,8 +2,10 @@
 
     python -m tests.fuzz.run_atheris [TARGET ...] [--seconds N]
 
-Seeds come from the examples and ../shared/fixtures (read in place, copied only
-into a temporary corpus). A crash is saved under tests/fuzz/regressions/<target>/
+Seeds come from the examples, ../shared/fixtures (read in place, copied only into a
+temporary corpus) and the hostile inputs at each reader's limits (cabinet, SST and
+nested-signature bombs, hostile TOML: ``targets.hostile_seeds``). Every target runs
+under a 512 MiB RSS limit: going over it is a crash like any other. A crash is saved under tests/fuzz/regressions/<target>/
 so that tests/test_fuzz.py replays it from then on; the run exits 1 if any target
 crashed.
 """
@@ -23,7 +25,10 @@ FIXTURES = REPO.parent / "shared" / "fixtures" / "microsoft"
 SEEDS = {
     "ctl": ["*.stl"], "verify": ["disallowedcert-2012-05-30.stl"], "sst": ["*.sst"], "cab": ["*.cab"],
     "pem": ["certs/0*.crt"], "list": [], "source": ["disallowedcertstl-2012-05-30.cab", "rootsupd-roots.sst"],
+    "nested": ["authroot-2018-06-19.stl"],
 }
+#: Every reader bounds its memory (ctlbuild.limits): libFuzzer reports anything above as a crash.
+RSS_LIMIT_MB = 512
 
 
 def _child(target: str) -> None:
@@ -44,6 +49,9 @@ def _corpus(target: str, folder: Path) -> None:
     if target in ("list", "source"):
         for path in sorted((REPO / "examples").glob("*.toml")):
             shutil.copy(path, folder / path.name)
+    from tests.fuzz.targets import hostile_seeds
+    for n, seed in enumerate(hostile_seeds(target)):
+        (folder / f"hostile-{n}").write_bytes(seed)
 
 
 def main() -> int:
@@ -63,7 +71,7 @@ def main() -> int:
         print(f"fuzzing {target} for {args.seconds} s ...", flush=True)
         result = subprocess.run(
             [sys.executable, "-m", "tests.fuzz.run_atheris", "--child", target, str(corpus),
-             f"-max_total_time={args.seconds}", "-rss_limit_mb=2048", "-timeout=10",
+             f"-max_total_time={args.seconds}", f"-rss_limit_mb={RSS_LIMIT_MB}", "-timeout=10",
              f"-artifact_prefix={work}/", "-print_final_stats=1"], cwd=REPO)
         for artifact in sorted(work.glob("crash-*")) + sorted(work.glob("timeout-*")) + sorted(work.glob("oom-*")):
             keep = HERE / "regressions" / target / artifact.name

@@ -86,5 +86,34 @@ def source(data: bytes) -> None:
         pass
 
 
+def nested(data: bytes) -> None:
+    """The signed-CTL envelope (nested signatures, deep or wide) through both readers."""
+    try:
+        parse_signed_ctl(data)
+    except CtlbuildError:
+        pass
+    verify(data)
+
+
 TARGETS = {"ctl": ctl, "verify": verify, "sst": sst, "cab": cab, "pem": pem, "list": listfile,
-           "source": source}
+           "source": source, "nested": nested}
+
+
+def hostile_seeds(target: str) -> list[bytes]:
+    """Small inputs at (or just past) each reader's limits, generated here: what the
+    fuzzers mutate besides the real files, so that they search around the caps."""
+    from tests.bounded import cab_bomb, nested_signatures, sst_of_empty_properties
+    head = 'name = "f"\nkind = "disallowed"\nthis_update = 2024-01-01T00:00:00Z\n'
+    entry = '[[entry]]\nsha1 = "' + "ab" * 20 + '"\n'
+    seeds = {
+        "cab": [cab_bomb(folders=80), cab_bomb(members=80), cab_bomb(blocks=1, inflate_to=1 << 20),
+                cab_bomb(blocks=1, block_uncompressed=40000), cab_bomb(blocks=2)],
+        "sst": [sst_of_empty_properties(1100), sst_of_empty_properties(3000, per_context=3)],
+        "nested": [nested_signatures(depth=10), nested_signatures(depth=3, width=50), nested_signatures(depth=2)],
+        "list": [(head + body + entry).encode() for body in (
+            ".".join(["a"] * 3000) + " = 1\n", "sequence = " + "9" * 5000 + "\n",
+            "usages = " + "[" * 300 + "]" * 300 + "\n", "x = { " * 200 + "}" * 200 + "\n")]
+        + [(head + '[[entry]]\ncert = "/dev/zero"\n').encode(),
+           (head + '[[entry]]\nthumbprints = "/dev/zero"\n').encode()],
+    }
+    return seeds.get(target, [])

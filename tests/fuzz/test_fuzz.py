@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.targets import TARGETS
+from tests.fuzz.targets import TARGETS, hostile_seeds
 from tests.peers import MICROSOFT
 
 REGRESSIONS = Path(__file__).parent / "regressions"
@@ -25,6 +25,7 @@ def _seeds(target: str) -> list[bytes]:
         "source": ["disallowedcertstl-2012-05-30.cab", "rootsupd-roots.sst"],
     }.get(target, [])
     seeds = [(MICROSOFT / m).read_bytes() for m in micro if (MICROSOFT / m).exists()]
+    seeds += hostile_seeds(target)
     return seeds + (examples if target in ("list", "source") else []) or [b"\x30\x00"]
 
 
@@ -82,3 +83,17 @@ def _regressions():
 @pytest.mark.parametrize("target, path", _regressions())
 def test_regression_files(target, path):
     TARGETS[target](path.read_bytes())
+
+
+@pytest.mark.parametrize("target", ["cab", "sst", "nested", "list"])
+def test_mutated_bombs_under_a_memory_cap(target):
+    """The readers with limits, on mutations of inputs at those limits, in a child
+    process whose address space is capped: a reader that stops bounding its memory
+    fails here with MemoryError, not by taking the machine down."""
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "tests.fuzz.capped", target, "40"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    peak_mib = float(result.stdout.split()[-1])
+    assert peak_mib < 512, result.stdout

@@ -49,7 +49,7 @@ def test_uri_attributes_are_percent_decoded():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("pkcs11:token=a;colour=blue", "unknown path attribute 'colour'"),
+    ("pkcs11:token=a;colour=blue", "path part 2 is not a known attribute"),
     ("pkcs11:token=a;token=b", "appears twice"),
     ("pkcs11:object=50%", "two hex digits"),
     ("pkcs11:object=%ff", "not UTF-8"),
@@ -57,7 +57,7 @@ def test_uri_attributes_are_percent_decoded():
     ("pkcs11:slot-id=one", "decimal"),
     ("pkcs11:library-version=v2", "MAJOR.MINOR"),
     ("pkcs11:token", "not NAME=VALUE"),
-    ("pkcs11:token=a?module-dir=/x", "unknown query attribute 'module-dir'"),
+    ("pkcs11:token=a?module-dir=/x", "query part 1 is not a known attribute"),
     ("file:key.pem", "must start with 'pkcs11:'"),
 ])
 def test_bad_uris_are_refused(text, message):
@@ -72,6 +72,21 @@ def test_pin_value_is_refused_without_echoing_it():
     message = str(caught.value)
     assert "pin-value is refused" in message and "CTLBUILD_PKCS11_PIN" in message
     assert "s3cr" not in message and "3t-pin" not in message
+
+
+@pytest.mark.parametrize("text", [
+    "pkcs11:token=x;pin-value:918273",   # the issue's: ':' for '=' made it "not NAME=VALUE"
+    "pkcs11:token=x;PIN-VALUE=918273",
+    "pkcs11:token=x;918273",             # a PIN pasted as a path part
+    "pkcs11:token=x;918273=1",           # ... or as an attribute name
+    "pkcs11:token=x?918273",
+    "pkcs11:token=x?918273=1",
+    "pkcs11:918273",
+])
+def test_no_message_repeats_a_part_that_could_be_a_secret(text):
+    with pytest.raises(SignerKeyError) as caught:
+        parse_uri(text)
+    assert "918273" not in str(caught.value) and "9182" not in str(caught.value)
 
 
 def test_module_path_resolution(tmp_path):

@@ -1,0 +1,78 @@
+"""Every size and depth cap a reader applies, in one place (README *Security* lists them).
+
+>>> from ctlbuild.limits import MAX_CAB_UNCOMPRESSED, read_capped
+>>> MAX_CAB_UNCOMPRESSED // 2**20
+64
+
+Hostile files are bad input like any other: a reader that meets one of these caps
+raises the reader's own typed error (FormatError, ListError …) naming the file and
+the cap, so the CLI answers with one line and exit status 2. The caps sit well above
+anything real (Microsoft's authroot.stl is ~400 KB; a 1M-entry list ~150 MB) and well
+below what would exhaust memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+MiB = 1 << 20
+
+#: Any file a reading command is given (a CTL, cabinet, store, certificate bundle).
+MAX_INPUT_FILE = 256 * MiB
+#: A declarative list (.toml).
+MAX_LIST_FILE = 256 * MiB
+#: A thumbprint file named by ``thumbprints = …``, and one line of it.
+MAX_THUMBPRINT_FILE = 256 * MiB
+MAX_THUMBPRINT_LINE = 4096
+#: A certificate file (PEM/DER, one certificate or a bundle): a key, cert or chain for signing too.
+MAX_CERT_FILE = 16 * MiB
+#: out/manifest.json, and a staging folder's COMMIT list.
+MAX_MANIFEST_FILE = 16 * MiB
+#: What a cabinet may inflate to, over all its folders and all its members (and so the
+#: largest CTL ``build`` puts in one).
+MAX_CAB_UNCOMPRESSED = 64 * MiB
+#: MS-CAB: one CFDATA block holds at most 32 KiB once uncompressed.
+MAX_CAB_BLOCK = 32 * 1024
+#: Data blocks over all folders (folders may share blocks: each share counts).
+MAX_CAB_BLOCKS = 2 * MAX_CAB_UNCOMPRESSED // MAX_CAB_BLOCK
+#: DER nesting of a signed CTL's envelope (certificates, signer infos, nested signatures);
+#: Microsoft's own files nest 18 deep. asn1crypto parses recursively: this bounds its stack.
+MAX_DER_DEPTH = 64
+#: DER elements in that envelope (the CTL's entries not counted: ctlbuild decodes those
+#: itself, flat). Microsoft's files have ~500; 10,000 embedded certificates ~600,000.
+MAX_ENVELOPE_ELEMENTS = 2_000_000
+#: DER elements in its SignerInfos, which asn1crypto parses completely (~1 KiB each);
+#: Microsoft's, nested signature and its certificates included, have ~300.
+MAX_SIGNER_INFO_ELEMENTS = 50_000
+#: Elements (properties and contexts) of a serialized store, and properties before one context.
+MAX_SST_ELEMENTS = 2_000_000
+MAX_SST_PROPERTIES = 1024
+
+
+class TooBig(ValueError):
+    """``read_capped`` found more than ``limit`` bytes; ``size`` is what it saw (at least)."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"larger than the {describe(limit)} limit")
+        self.size, self.limit = size, limit
+
+
+def describe(limit: int) -> str:
+    """1048576 → '1 MiB': how a limit is named in messages and the README."""
+    return f"{limit // MiB} MiB" if limit >= MiB and limit % MiB == 0 else f"{limit} bytes"
+
+
+def read_capped(path, limit: int) -> bytes:
+    """The bytes of ``path``, refusing (TooBig) anything over ``limit`` before reading it
+    when the size is known, and after ``limit + 1`` bytes when it is not (a pipe,
+    /dev/zero): memory stays bounded by ``limit`` whatever the path names.
+    OSError propagates for the caller to word."""
+    with open(path, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise TooBig(info.st_size, limit)
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooBig(len(data), limit)
+    return data

@@ -1,0 +1,64 @@
+"""ctlbuild.limits and the DER shape check every signed-CTL read starts with."""
+
+import os
+
+import pytest
+
+from ctlbuild.ctl import der
+from ctlbuild.limits import TooBig, describe, read_capped
+
+
+def test_read_capped_refuses_a_regular_file_by_its_size(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 101)
+    assert read_capped(path, 101) == b"x" * 101
+    with pytest.raises(TooBig) as caught:
+        read_capped(path, 100)
+    assert caught.value.size == 101 and str(caught.value) == "larger than the 100 bytes limit"
+
+
+def test_read_capped_stops_reading_an_endless_file():
+    with pytest.raises(TooBig):
+        read_capped("/dev/zero", 1 << 20)
+
+
+def test_read_capped_reads_a_pipe_up_to_the_cap():
+    r, w = os.pipe()
+    os.write(w, b"abc")
+    os.close(w)
+    assert read_capped(f"/proc/self/fd/{r}", 3) == b"abc"
+    os.close(r)
+
+
+def test_describe():
+    assert describe(64 << 20) == "64 MiB" and describe(4096) == "4096 bytes"
+
+
+def nest(depth: int) -> bytes:
+    out = b"\x05\x00"
+    for _ in range(depth):
+        out = der.seq(out)
+    return out
+
+
+def test_check_shape_depth_and_elements():
+    der.check_shape(nest(10), 0, len(nest(10)), max_depth=10, max_elements=11)
+    with pytest.raises(der.DerLimitError, match="nested deeper than 9"):
+        der.check_shape(nest(10), 0, len(nest(10)), max_depth=9, max_elements=100)
+    with pytest.raises(der.DerLimitError, match="more than 10 DER elements"):
+        der.check_shape(nest(10), 0, len(nest(10)), max_depth=99, max_elements=10)
+
+
+def test_check_shape_skips_the_element_it_is_told_to():
+    data = der.seq(nest(50), der.integer(1))
+    # the inner 50 levels start at offset 2; counted as one element, not entered
+    der.check_shape(data, 0, len(data), max_depth=2, max_elements=3, skip_at=2)
+
+
+def test_check_shape_walks_siblings_after_a_nested_one():
+    # 4 levels in the first child, 5 in the second: the walk must come back up and go down again
+    data = der.seq(der.seq(der.seq(der.seq())), der.seq(der.integer(1), der.seq(der.seq(der.seq()))))
+    with pytest.raises(der.DerLimitError) as caught:
+        der.check_shape(data, 0, len(data), max_depth=4, max_elements=99)
+    assert caught.value.offset > 8  # in the second child
+    der.check_shape(data, 0, len(data), max_depth=5, max_elements=99)
