@@ -54,6 +54,9 @@ def _register():
     from . import build, changelog, diff, import_, keys, show, verify
     for module in (keys, build, show, verify, import_, diff, changelog):
         main.add_command(module.command)
+    from . import history, status, trust  # issue 15: answers across releases and over time
+    for module in (history, trust, status):
+        main.add_command(module.command)
 
 
 _register()
