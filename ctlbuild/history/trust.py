@@ -14,7 +14,8 @@ The rules, per entry attribute (FORMATS.md §3.2, as Windows applies its authroo
 * EKUs (property 9): absent = every purpose; else the purpose must be one of them;
 * disabled since (104): with no disabled EKUs (122) the whole root, else only those
   purposes, is untrusted from that date on (``at`` on or after it); an empty value
-  means no date, read as "since always", as crt.sh reads it;
+  means no date, read as "since always", as crt.sh reads it; disabled EKUs without a
+  date (13 roots in 2026, e.g. OCSP signing) refuse those purposes outright;
 * NotBefore (126): with no NotBefore EKUs (127) every purpose, else only those, is
   untrusted for certificates issued on or after the date; empty = since always.
 
@@ -43,7 +44,7 @@ DEFAULT_PURPOSE = "server_auth"
 #: Reason codes and what each does to the verdict ("allows", "denies" or "note").
 REASON_CODES = (
     "release", "no_disallowed_release", "disallowed", "not_disallowed", "disallowed_unchecked", "not_in_list", "in_list",
-    "all_purposes", "eku_allowed", "eku_not_allowed", "disabled", "disabled_later", "disabled_other_purposes",
+    "all_purposes", "eku_allowed", "eku_not_allowed", "eku_disallowed", "eku_disallowed_other_purposes", "disabled", "disabled_later", "disabled_other_purposes",
     "not_before_applies", "not_before_passed", "not_before_other_purposes", "list_expired", "issued_assumed",
 )
 
@@ -191,7 +192,9 @@ def _disabled(entry: Entry, purpose: str, at: datetime) -> list[Reason]:
     since, ekus = entry.disabled_since, entry.disallowed_ekus
     if since is None and ekus is None:
         return []
-    since = since if since is not None else Filetime(None)  # disallowed EKUs alone: no date
+    if since is None:  # disallowed EKUs without a date: those purposes are refused outright
+        code = "eku_disallowed" if purpose in ekus else "eku_disallowed_other_purposes"
+        return [Reason(code, "denies" if purpose in ekus else "note", ekus=ekus)]
     if ekus is not None and purpose not in ekus:
         return [Reason("disabled_other_purposes", "note", since, ekus)]
     if _on_or_after(at, since):
