@@ -14,6 +14,8 @@ Rows (each target is checked and printed; a miss says MISSED, the exit status st
   9. ``changelog`` over 50 releases of a 500-entry list: <= 5 s
  10. ``verify`` of a CTL carrying 10,000 junk certificates, beside the same file without
      them: <= 3 s
+ 11. ``history`` of 120 releases (Microsoft's three authroot releases rebuilt in turn),
+     beside ``show`` of each: <= 1.5x the shows (benchmarks/history_rows.py)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import time
 from pathlib import Path
 
 from benchmarks import diff_rows
+from benchmarks.history_rows import history_rows
 from benchmarks.common import CTLBUILD, GIB, Row, _run, command_row
 from benchmarks.containers import import_build_row, sst_row
 from benchmarks.hostile_rows import junk_verify_rows
@@ -102,6 +105,7 @@ def main(argv=None) -> int:
             lambda: sst_row(tmp),
             lambda: diff_rows.bench_rows(tmp, large=args.large, keys=tmp / "keys"),
             lambda: junk_verify_rows(tmp),
+            lambda: history_rows(tmp, keys=tmp / "keys"),
         ]
         for n, step in enumerate(steps, 1):
             for row in step():
