@@ -3,8 +3,8 @@
 >>> from ctlbuild.reports.historyview import history_data, render_history
 >>> print(render_history(history, "text", lang="zh-CN"))          # doctest: +SKIP
 
-``history_data`` is the JSON shape (``format`` "ctlbuild-history", ``version`` 1), the same
-in every language; ``history_view`` puts it into words in one language, laid out by the text
+``history_data`` is the JSON shape (schemas/history.schema.json), the same in every
+language; ``history_view`` puts it into words in one language, laid out by the text
 renderer here and by the templates history.md.j2 and history.html.j2. The words of
 each attribute change are ``diffview.change_lines``': a timeline speaks as ``diff`` does.
 """
@@ -25,6 +25,7 @@ from .templating import render_template
 
 FORMATS = ("text", "md", "html", "json")
 SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "history.schema.json"
 
 
 # -- data (JSON) -----------------------------------------------------------------------------

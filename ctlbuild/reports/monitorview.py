@@ -5,6 +5,7 @@ one line of a Nagios plugin.
 >>> print(render_prometheus(report))                                 # doctest: +SKIP
 # HELP ctlbuild_ctl_this_update_timestamp_seconds ...
 
+``trust_data`` and ``status_data`` follow schemas/trust.schema.json and status.schema.json.
 The Prometheus output follows the text exposition format 0.0.4 (what node-exporter's
 textfile collector reads): one HELP and TYPE line per metric, label values escaped
 (backslash, double quote, newline), every sample a gauge. Sequence numbers are not

@@ -132,3 +132,25 @@ def test_cli_history_formats_root_filter_and_errors(three_releases, tmp_path):
     (tmp_path / "empty").mkdir()
     empty = run("history", tmp_path / "empty")
     assert empty.exit_code == 2 and "folder holds no releases" in empty.output
+
+
+def test_json_outputs_follow_their_schemas(three_releases):
+    jsonschema = pytest.importorskip("jsonschema")
+    from referencing import Registry, Resource
+
+    from ctlbuild.reports.diffview import SCHEMA_PATH as DIFF_SCHEMA
+
+    folder = DIFF_SCHEMA.parent
+    schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.schema.json")}
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas.values())
+    at = "2026-11-01"
+    outputs = {
+        "history.schema.json": run("history", *three_releases, "--format", "json").output,
+        "trust.schema.json": run("trust", "2e03931cd19c3ff5985fb87aadc153eb5dbdf1e3",
+                                 *[x for p in three_releases for x in ("--in", p)], "--at", at, "--json").output,
+        "status.schema.json": run("status", *three_releases, "--previous", three_releases[1], "--at", at,
+                                  "--format", "json").output,
+    }
+    for name, text in outputs.items():
+        jsonschema.Draft202012Validator.check_schema(schemas[name])
+        jsonschema.Draft202012Validator(schemas[name], registry=registry).validate(json.loads(text))
