@@ -62,7 +62,9 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
     if git is None:
         raise UsageError("reading a git history needs the git command, which is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_NO_REPLACE_OBJECTS="1", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    # PATH is a file name, never a pathspec pattern (":(glob)…", "*"): literal pathspecs.
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_NO_REPLACE_OBJECTS="1", GIT_TERMINAL_PROMPT="0",
+               GIT_LITERAL_PATHSPECS="1", LC_ALL="C")
     argv = [git, "-c", "core.quotepath=off", "-c", "log.showSignature=false", "-C", str(repo), *args]
     try:
         proc = subprocess.run(argv, input=stdin, capture_output=True, env=env, timeout=GIT_SECONDS)
