@@ -114,13 +114,6 @@ def file_status(source: Source, at: datetime, thresholds: Thresholds, previous: 
     return FileStatus(Path(source.path), source, at, at - tl.this_update, len(tl.entries), tuple(checks), previous)
 
 
-def read_status(path: Path, at: datetime, thresholds: Thresholds, previous: Path | None = None) -> FileStatus:
-    prev = read_source(previous) if previous is not None else None
-    if prev is not None and prev.trust_list is None:
-        raise FormatError(f"holds no CTL ({prev.kind})", path=previous)
-    return file_status(read_source(path), at, thresholds, prev)
-
-
 def _until(name: str, when: datetime, at: datetime, thresholds: Thresholds, subject: str = "") -> Check:
     left = when - at
     return Check(name, thresholds.level(left), when, left, subject=subject)
