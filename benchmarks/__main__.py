@@ -17,6 +17,8 @@ Rows (each target is checked and printed; a miss says MISSED, the exit status st
  11. ``verify`` of a CTL carrying 1,000 certificates named like the signer's issuer with
      3072-bit RSA exponents and 6 SignerInfos, beside the same 6 signatures without them:
      <= 2 s and <= 3x that baseline
+ 12. ``history`` of 120 releases (Microsoft's three authroot releases rebuilt in turn),
+     beside ``show`` of each: <= 1.5x the shows (benchmarks/history_rows.py)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 from benchmarks import diff_rows
 from benchmarks.common import CTLBUILD, GIB, Row, _run, command_row
 from benchmarks.containers import import_build_row, sst_row
+from benchmarks.history_rows import history_rows
 from benchmarks.hostile_rows import exponent_junk_rows, junk_verify_rows
 from benchmarks.inputs import write_entry_tables, write_thumbprint_list
 
@@ -106,6 +109,7 @@ def main(argv=None) -> int:
             lambda: diff_rows.bench_rows(tmp, large=args.large, keys=tmp / "keys"),
             lambda: junk_verify_rows(tmp),
             lambda: exponent_junk_rows(tmp),
+            lambda: history_rows(tmp, keys=tmp / "keys"),
         ]
         for n, step in enumerate(steps, 1):
             for row in step():

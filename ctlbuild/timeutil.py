@@ -96,10 +96,11 @@ def parse_asn1_time(tag: int, content: bytes) -> datetime:
         year, rest = int(text[:4]), text[4:]
     else:
         raise ValueError(f"tag 0x{tag:02x} is not a time")
-    base = datetime.strptime(rest[:10], "%m%d%H%M%S")
+    # The year goes into strptime too: without it 29 February fails (1900 is no leap year).
+    base = datetime.strptime(f"{year:04d}{rest[:10]}", "%Y%m%d%H%M%S")
     frac = rest[10:-1]
     micro = int((frac[1:] + "000000")[:6]) if frac.startswith(".") else 0
-    return base.replace(year=year, microsecond=micro, tzinfo=timezone.utc)
+    return base.replace(microsecond=micro, tzinfo=timezone.utc)
 
 
 def parse_duration(text: str) -> timedelta:

@@ -18,7 +18,8 @@ from ..reports.terminal import printable
 #: Subcommand name → module: imported when that command runs (or help lists them), so that
 #: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.
 _COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
-             "diff": "diff", "changelog": "changelog"}
+             "diff": "diff", "changelog": "changelog", "history": "history", "trust": "trust",
+             "status": "status"}
 
 
 #: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).

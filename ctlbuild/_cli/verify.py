@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import CtlbuildError, FormatError, UsageError
+from ..errors import CtlbuildError, UsageError
 from ..lists.sources import signed_bytes
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file

@@ -57,7 +57,15 @@ def read_source(path: Path, progress: Callable[[int], None] | None = None) -> So
     path = Path(path)
     if path.is_dir():
         return Source(path, CERTS, certificates=_folder_certificates(path))
-    data = read_bytes(path)
+    return source_from_bytes(path, read_bytes(path), progress)
+
+
+def source_from_bytes(path: Path, data: bytes, progress: Callable[[int], None] | None = None,
+                      lists: bool = True) -> Source:
+    """``read_source`` of bytes already read; ``path`` names them in errors (a file, or
+    ``repo:file@commit`` for a version read from git). With ``lists`` False a declarative
+    list is refused: its relative paths mean nothing away from its folder."""
+    path = Path(path)
     name = path.name.split(".")[0] or "ctl"
     kind = sniff(data)
     if kind == CAB:
@@ -71,6 +79,9 @@ def read_source(path: Path, progress: Callable[[int], None] | None = None) -> So
     if kind == CTL:
         return Source(path, CTL, decode_ctl(data, name=name, path=path, progress=progress))
     if kind == LIST:
+        if not lists:
+            raise FormatError("is a declarative list; only CTL files (.stl, .cab, .sst, bare CTL) "
+                              "can be read from here", path=path)
         loaded = load_list(path)  # reads and decodes again, naming a bad byte cleanly
         return Source(path, LIST, loaded.trust_list, loaded=loaded)
     return Source(path, CERTS, certificates=load_certificates(data, path=path))

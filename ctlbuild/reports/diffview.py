@@ -240,6 +240,8 @@ def _attr_lines(t: Messages, a: AttrChange, style: str) -> list[str]:
         added, removed = [word(o) for o in a.added], [word(o) for o in a.removed]
         lines = ([t(f"{name}.added", list=t.join(added))] if added else []) + \
                 ([t(f"{name}.removed", list=t.join(removed))] if removed else [])
+        if not lines and a.kind == "changed":  # the same OIDs, in another order
+            return [t("set.reordered", what=t(f"attr.{name}"))]
         if not lines:  # present-but-empty appeared or disappeared
             return [t("set.now_empty" if a.kind == "set" else "set.was_empty", what=t(f"attr.{name}"))]
         return lines
