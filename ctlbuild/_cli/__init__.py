@@ -52,7 +52,8 @@ def main():
 
 def _register():
     from . import build, changelog, diff, import_, keys, show, verify
-    for module in (keys, build, show, verify, import_, diff, changelog):
+    from . import export
+    for module in (keys, build, show, verify, import_, diff, changelog, export):
         main.add_command(module.command)
 
 

@@ -28,6 +28,7 @@ REMEDIES = {
     "signing_time": "choose another --signing-time (or SOURCE_DATE_EPOCH) or signer",
     "templates": "--templates takes a folder",
     "passphrase": "set CTLBUILD_KEY_PASSPHRASE, or run in a terminal to be asked",
+    "export_password": "set CTLBUILD_EXPORT_PASSWORD, or run in a terminal to be asked",
 }
 
 
