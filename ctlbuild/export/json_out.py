@@ -3,7 +3,7 @@
 Nothing is lost: each entry keeps its identifier, hashes, friendly name, every trust
 attribute (EKUs, disallowed EKUs, disabled since, NotBefore and its EKUs, EV and chain
 policies), its certificate (base64 DER, or null for a CTL-only entry) and, per purpose, the
-decision at the export time. The shape: ``ctlbuild/reports/schemas/export.schema.json``.
+decision at the export time. (``format`` "ctlbuild-export", ``version`` 1; README *Export* lists the fields).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from .writing import Job
 CAPABILITIES = Capabilities(purposes=True, distrust_after=frozenset({ANY}),  # any purpose: the date itself is kept
                              blocklist=True, future_dates=True,
                             ev_policies=True, friendly_name=True, every_entry=True)
-SCHEMA = "ctlbuild-export/1"
+FORMAT, VERSION = "ctlbuild-export", 1
 
 
 def write(job: Job) -> list[tuple[str, bytes]]:
     tl = job.trust_list
     doc = {
-        "schema": SCHEMA,
+        "format": FORMAT,
+        "version": VERSION,
         "source": job.source,
         "list": {"name": tl.name, "kind": tl.kind, "sequence": tl.sequence, "this_update": iso(tl.this_update),
                  "subject_algorithm": HASH_NAMES.get(tl.subject_algorithm, tl.subject_algorithm)},

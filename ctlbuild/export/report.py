@@ -19,7 +19,7 @@ from ..reports.show import printable
 from ..timeutil import iso
 from .plan import ANCHOR, ASPECTS, BLOCKLIST, OMIT, RECORD, Decision
 
-SCHEMA = "ctlbuild-export-report/1"
+FORMAT, VERSION = "ctlbuild-export-report", 1
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,9 @@ class Report:
     def as_dict(self) -> dict:
         m = self.meta
         return {
-            "schema": SCHEMA,
-            "format": m.format,
+            "format": FORMAT,
+            "version": VERSION,
+            "target": m.format,
             "source": m.source,
             "list": {"name": m.list_name, "kind": m.kind},
             "purposes": [{"oid": p, "name": eku_name(p)} for p in m.purposes],
