@@ -9,7 +9,7 @@ approximates of it: the one place the lossiness is decided (writers only write).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..formats.certificates import CertInfo
@@ -98,13 +98,11 @@ class Context:
     at: datetime
     not_before: str = "exclude"
     kind: str = "trusted"
-    subject_algorithm: str = ""
-    outcomes: list = field(default_factory=list)
 
 
 def decide(trust_list, pool, caps: Capabilities, purposes: tuple[str, ...], at: datetime,
            not_before: str = "exclude") -> list[Decision]:
-    ctx = Context(caps, tuple(purposes), at, not_before, trust_list.kind, trust_list.subject_algorithm)
+    ctx = Context(caps, tuple(purposes), at, not_before, trust_list.kind)
     return [_decide(n, entry, pool.match(entry, trust_list.subject_algorithm), ctx)
             for n, entry in enumerate(trust_list.entries)]
 
@@ -150,7 +148,7 @@ def _anchor(base: Decision, entry, trust, ctx: Context) -> Decision:
             continue
         if t.not_before is not None:
             when = t.not_before.date().isoformat()
-            if t.purpose in caps.distrust_after:
+            if t.purpose in caps.distrust_after and t.not_before.year < 2050:  # NSS's value is a UTCTime
                 after.append((t.purpose, t.not_before))
                 outcomes.append(Outcome("not_before", KEPT, f"{name}: distrust-after {when}"))
             elif t.status == NOT_BEFORE and ctx.not_before == "exclude":

@@ -53,7 +53,8 @@ def cert_comment(d: Decision) -> str:
         lines.append("# Trusted by the CTL for: " + ", ".join(eku_name(p) for p in d.purposes))
     for o in d.outcomes:
         if o.outcome in (DROPPED, APPROXIMATED):
-            lines.append(f"# Not carried ({o.aspect.replace('_', ' ')}): {one_line(o.detail) if o.detail else o.outcome}")
+            what = one_line(o.detail) if o.detail else o.outcome
+            lines.append(f"# Not carried ({o.aspect.replace('_', ' ')}): {what}")
     return "\n".join(lines) + "\n"
 
 

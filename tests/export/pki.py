@@ -97,6 +97,7 @@ ROOTS = {
 
 def scenario(folder: Path) -> Scenario:
     roots = {name: make_root(folder, name) for name in ROOTS}
-    leaves = {name: make_leaf(folder, root, name.lower().replace(" ", "-") + ".example") for name, root in roots.items()}
+    leaves = {name: make_leaf(folder, root, name.lower().replace(" ", "-") + ".example")
+              for name, root in roots.items()}
     path = write_list(folder, "tls-roots", [(roots[n], extra) for n, (extra, _) in ROOTS.items()])
     return Scenario(folder, path, leaves, roots)

