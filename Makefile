@@ -29,6 +29,7 @@ demo: $(STAMP)
 	$(BIN)/ctlbuild diff out/diginotar-kb2607712.stl out/diginotar-kb2616676.stl; test $$? -eq 1
 	$(BIN)/ctlbuild changelog examples/diginotar-kb2616676.toml --lang zh-CN --format html -o out/diginotar.zh-CN.html
 	@echo "changelogs: out/diginotar-kb2616676.changelog.md, out/diginotar.zh-CN.html"
+	$(BIN)/ctlbuild export out/diginotar-kb2616676.stl --to json -o out/diginotar.export.json --report out/diginotar.export-report.json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

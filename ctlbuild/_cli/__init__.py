@@ -19,7 +19,7 @@ from ..reports.terminal import printable
 #: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.
 _COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
              "diff": "diff", "changelog": "changelog", "history": "history", "trust": "trust",
-             "status": "status"}
+             "status": "status", "export": "export"}
 
 
 #: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).
@@ -30,6 +30,7 @@ REMEDIES = {
     "signing_time": "choose another --signing-time (or SOURCE_DATE_EPOCH) or signer",
     "templates": "--templates takes a folder",
     "passphrase": "set CTLBUILD_KEY_PASSPHRASE, or run in a terminal to be asked",
+    "export_password": "set CTLBUILD_EXPORT_PASSWORD, or run in a terminal to be asked",
 }
 
 
