@@ -51,8 +51,10 @@ def main():
 
 
 def _register():
-    from . import build, changelog, diff, import_, keys, show, verify
+    from . import build, changelog, deploy, diff, import_, keys, mirror, show, verify
     for module in (keys, build, show, verify, import_, diff, changelog):
+        main.add_command(module.command)
+    for module in (mirror, deploy):  # the Windows side: mirror folders and deploy kits
         main.add_command(module.command)
 
 

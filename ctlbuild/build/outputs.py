@@ -30,6 +30,8 @@ MANIFEST = "manifest.json"
 STAGING = ".ctlbuild-staging"
 LOCK = ".ctlbuild.lock"
 COMMIT = "COMMIT"
+#: Names a committed set removes after its renames (mirror: .crt files past their grace period).
+DELETE = "DELETE"
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -129,19 +131,29 @@ class OutputDir:
         manifest = read_manifest(self.path)
         manifest["lists"].update(lists)
         manifest["lists"] = dict(sorted(manifest["lists"].items()))
-        staged = {**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()}
+        self.commit({**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()})
+        return self.path / MANIFEST
+
+    def commit(self, staged: dict[str, bytes], delete: tuple[str, ...] | list[str] = ()) -> None:
+        """Stage ``staged`` (renamed into place in its order: put the manifest last), mark
+        the set final, then rename it in and remove ``delete`` (plain names in this folder),
+        after every rename. Callers that are not ``build`` (mirror, deploy) bring their own
+        manifest; the journal and the roll-forward are the same."""
+        for name in (*staged, *delete):
+            _check_plain_name(name)
         staging = self.path / STAGING
         shutil.rmtree(staging, ignore_errors=True)
         try:
             staging.mkdir()
             for name, data in staged.items():
                 atomic_write(staging / name, data)
-            atomic_write(staging / COMMIT, "\n".join(staged).encode())  # manifest last in the list
+            if delete:
+                atomic_write(staging / DELETE, "\n".join(delete).encode())
+            atomic_write(staging / COMMIT, "\n".join(staged).encode())  # the marker: written last
             _fsync_dir(staging)
         except OSError as exc:
             raise OutputError(f"{staging}: cannot stage outputs ({exc.strerror})") from None
         recover(self.path)
-        return self.path / MANIFEST
 
 
 def recover(out_dir: Path) -> None:
@@ -154,8 +166,32 @@ def recover(out_dir: Path) -> None:
         for name in commit.read_text().splitlines():
             if (staging / name).exists():
                 os.replace(staging / name, Path(out_dir) / name)
+        for name in _journal_names(staging / DELETE):
+            try:
+                os.unlink(Path(out_dir) / name)
+            except FileNotFoundError:
+                pass  # removed before an interruption: the roll-forward goes on
         _fsync_dir(Path(out_dir))
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _journal_names(path: Path) -> list[str]:
+    """The deletions a committed set asks for, each a plain name (never a path: the
+    journal lives in the folder, and a name with a separator would reach outside it)."""
+    if not path.exists():
+        return []
+    names = [n for n in path.read_text().splitlines() if n]
+    return [n for n in names if _is_plain_name(n)]
+
+
+def _is_plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..", STAGING, LOCK) and "/" not in name \
+        and "\\" not in name and "\0" not in name
+
+
+def _check_plain_name(name: str) -> None:
+    if not _is_plain_name(name):
+        raise OutputError(f"{name!r}: not a plain file name; outputs stay in their folder")
 
 
 def _read_pid(path: Path) -> str | None:
