@@ -19,9 +19,9 @@ from ..mirror.inputs import CertificatePool
 @click.option("--mirror-url", metavar="URL",
               help="The mirror's http(s):// or file:// URL: adds <name>-mirror.reg (RootDirUrl, SyncFromDirUrl) "
                    "and its rollback.")
-@click.option("--certs", "certs_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="A folder of certificates for entries the list names by thumbprint only.")
-def command(list_path, out_dir, mirror_url, certs_dir):
+@click.option("--certs", "certs_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A folder of certificates (repeatable) for entries the list names by thumbprint only.")
+def command(list_path, out_dir, mirror_url, certs_dirs):
     """Write a deploy kit for LIST into OUT: <name>.sst (for certutil -addstore or
     Import-Certificate), <name>-import.ps1 into the LocalMachine store the list's kind calls
     for (Disallowed or Root), <name>-rollback.ps1 that removes exactly what the import added,
@@ -33,7 +33,7 @@ def command(list_path, out_dir, mirror_url, certs_dir):
       ctlbuild deploy lists/distrust.toml --certs certs/ -o kit/
     """
     loaded = load_list(list_path)
-    pool = CertificatePool.from_folder(certs_dir)
+    pool = CertificatePool.from_folders(certs_dirs)
     kit = build_kit(loaded.trust_list, pool, mirror_url=mirror_url)
     with OutputDir(out_dir) as out:
         out.commit(kit.files)

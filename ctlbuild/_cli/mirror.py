@@ -35,8 +35,8 @@ def command():
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The mirror folder (created; updated in place as one set).")
-@click.option("--certs", "certs_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="A folder of certificates (PEM or DER) matched to the entries: the trusted roots' "
+@click.option("--certs", "certs_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A folder of certificates (PEM or DER; repeatable) matched to the entries: the trusted roots' "
                    ".crt files and the disallowed store come from here and from the lists.")
 @click.option("--keep-removed", default="30d", show_default=True, metavar="DURATION",
               help="How long a root removed from the trusted list keeps its .crt (clients that have not "
@@ -50,7 +50,7 @@ def command():
               help="ISO 8601 time of this build: signs lists and starts grace periods "
                    "(default: SOURCE_DATE_EPOCH, else now).")
 @insecure_key_permissions
-def build_command(inputs, out_dir, certs_dir, keep_removed, key, cert, chain, keys_dir, signing_time_text,
+def build_command(inputs, out_dir, certs_dirs, keep_removed, key, cert, chain, keys_dir, signing_time_text,
                   insecure_key_permissions):
     """Build the mirror folder OUT from INPUTS: declarative lists (built and signed) or signed
     CTLs (.stl, .cab, .sst: Microsoft's or yours, served unchanged), one per kind.
@@ -71,7 +71,7 @@ def build_command(inputs, out_dir, certs_dir, keep_removed, key, cert, chain, ke
     except ValueError as exc:
         raise UsageError(f"--keep-removed: {exc}") from None
     now = signing_time(signing_time_text)
-    pool = CertificatePool.from_folder(certs_dir)
+    pool = CertificatePool.from_folders(certs_dirs)
     items = _inputs(inputs, now, (key, cert, chain, keys_dir), insecure_key_permissions)
     for item in items:
         for entry in item.trust_list.entries:

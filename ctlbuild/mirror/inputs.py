@@ -84,8 +84,9 @@ class CertificatePool:
         self._by_algorithm = {}
 
     @classmethod
-    def from_folder(cls, folder: Path | None) -> "CertificatePool":
-        return cls(read_source(Path(folder)).certificates if folder else [])
+    def from_folders(cls, folders) -> "CertificatePool":
+        """Every certificate in each folder (PEM or DER files; a file that is none is an error)."""
+        return cls([der for folder in folders or () for der in read_source(Path(folder)).certificates])
 
     def certificate_for(self, entry: Entry, subject_algorithm: str) -> bytes | None:
         """The DER certificate ``entry`` names: its own, else one from the pool."""
