@@ -29,6 +29,9 @@ demo: $(STAMP)
 	$(BIN)/ctlbuild diff out/diginotar-kb2607712.stl out/diginotar-kb2616676.stl; test $$? -eq 1
 	$(BIN)/ctlbuild changelog examples/diginotar-kb2616676.toml --lang zh-CN --format html -o out/diginotar.zh-CN.html
 	@echo "changelogs: out/diginotar-kb2616676.changelog.md, out/diginotar.zh-CN.html"
+	$(BIN)/ctlbuild mirror build examples/mirror/dev-roots.toml examples/diginotar-kb2616676.toml -o out/mirror
+	$(BIN)/ctlbuild mirror check out/mirror --anchor keys/dev-root-ca.pem
+	$(BIN)/ctlbuild deploy examples/mirror/dev-roots.toml -o out/deploy --mirror-url https://pki.example/ctl
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -43,4 +46,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run_atheris --seconds $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(VENV) out/*.stl out/*.json out/*.txt .test-artifacts
+	rm -rf $(VENV) out/*.stl out/*.json out/*.txt out/mirror out/deploy .test-artifacts
