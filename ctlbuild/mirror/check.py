@@ -206,7 +206,7 @@ def _check_ctl(name: str, role: Role, stl: bytes, policy: _Policy, report: Mirro
     except FormatError as exc:
         report.add(FAIL, "cab", name, f"its CTL does not decode: {exc}")
         return None
-    if role.usage not in (tl.usages or ()):
+    if not role.fits(tl.usages):
         report.add(FAIL, "cab", name, f"holds a CTL for {', '.join(tl.usages or ()) or 'no usage'}, not "
                                       f"{role.what} ({role.usage})")
     if verified.ok:

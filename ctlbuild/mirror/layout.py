@@ -42,6 +42,12 @@ class Role:
     member: str
     usage: str
     what: str
+    #: Other subjectUsages taken as this role (which one Microsoft's pinrules.stl carries is
+    #: not documented: wincrypt.h has szOID_PIN_RULES_CTL and szOID_PIN_RULES_SIGNER).
+    aliases: tuple[str, ...] = ()
+
+    def fits(self, usages) -> bool:
+        return any(u in (usages or ()) for u in (self.usage, *self.aliases))
 
 
 ROLES = {
@@ -49,7 +55,8 @@ ROLES = {
                      "trusted roots"),
     "disallowedcert": Role("disallowedcert", "disallowedcertstl.cab", "disallowedcert.stl",
                            Usage.DISALLOWED_LIST, "disallowed certificates"),
-    "pinrules": Role("pinrules", "pinrulesstl.cab", "pinrules.stl", Usage.PIN_RULES_SIGNER, "pin rules"),
+    "pinrules": Role("pinrules", "pinrulesstl.cab", "pinrules.stl", Usage.PIN_RULES_CTL, "pin rules",
+                     (Usage.PIN_RULES_SIGNER,)),
 }
 CAB_ROLES = {role.cab: role for role in ROLES.values()}
 
@@ -57,7 +64,7 @@ CAB_ROLES = {role.cab: role for role in ROLES.values()}
 def role_for_usages(usages) -> Role | None:
     """The role a CTL plays by its subjectUsage (the first that fits), or None."""
     for role in ROLES.values():
-        if role.usage in (usages or ()):
+        if role.fits(usages):
             return role
     return None
 

@@ -193,3 +193,38 @@ def test_a_committed_deletion_is_rolled_forward(tmp_path):
     assert (tmp_path / "new.crt").read_text() == "new" and not (tmp_path / "old.crt").exists()
     assert (tmp_path.parent / "outside").read_text() == "outside"
     assert not staging.exists()
+
+
+def test_a_pin_rules_ctl_gets_its_own_cab(tmp_path, keys_dir, roots, dev_keys):
+    listing = tmp_path / "pins.toml"
+    listing.write_text('name = "pins"\nkind = "trusted"\nthis_update = 2024-01-01\n'
+                       'usages = ["pin_rules_ctl"]\n'
+                       f'[[entry]]\ncert = "{roots[0].path}"\n')
+    out = tmp_path / "m"
+    result = mirror_build(keys_dir, out, listing)
+    assert result.exit_code == 0, result.output
+    assert [n for n, _ in read_cab((out / "pinrulesstl.cab").read_bytes())] == ["pinrules.stl"]
+    assert not list(out.glob("*.crt")) and not (out / "authrootstl.cab").exists()
+    assert mirror_check(out, dev_keys.root_cert).exit_code == 0
+
+
+def _auto_enroll_list(folder: Path, roots) -> Path:
+    path = folder / "eku.toml"
+    path.write_text(f'name = "eku"\nkind = "trusted"\nthis_update = 2024-01-01\nusages = ["auto_enroll_ctl"]\n'
+                    f'[[entry]]\ncert = "{roots[0].path}"\n')
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d, roots: roots[0].path, "holds no CTL"),
+    (_auto_enroll_list, "is no list Windows' auto-update fetches"),
+])
+def test_inputs_that_are_no_mirror_ctl(tmp_path, keys_dir, roots, make, message):
+    result = mirror_build(keys_dir, tmp_path / "m", make(tmp_path, roots))
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_bad_keep_removed(tmp_path, keys_dir, lists):
+    result = mirror_build(keys_dir, tmp_path / "m", lists[0], extra=("--keep-removed", "soon"))
+    assert result.exit_code == 2 and "--keep-removed" in result.output
