@@ -192,3 +192,27 @@ def test_disallowed_store_with_a_foreign_certificate(tmp_path, keys_dir, roots, 
     fails = failures(result)
     assert any(f"disallowedcert.sst: holds certificate {roots[1].sha1}" in line for line in fails)
     assert any("disallowedcert.sst: differs from what mirror build wrote" in line for line in fails)
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("authrootstl.cab", b"MSCF\0\0\0\0" + bytes(60), "authrootstl.cab: not a readable cabinet"),
+    ("disallowedcertstl.cab", b"garbage", "disallowedcertstl.cab: not a readable cabinet"),
+    ("disallowedcert.sst", b"\0\0\0\0CERT" + b"\x20\0\0\0\x01\0\0\0\xff\xff\xff\xff",
+     "disallowedcert.sst: not a readable serialized store"),
+    ("ctlbuild-mirror.json", b'{"format": "ctlbuild-mirror/1", "files": {"../../etc/passwd": {}}}',
+     "ctlbuild-mirror.json: unreadable"),
+    ("ctlbuild-mirror.json", b"\xff\xfe not json", "ctlbuild-mirror.json: unreadable"),
+])
+def test_hostile_files_are_findings_not_crashes(damaged, name, data, message):
+    (damaged / name).write_bytes(data)
+    result = check(damaged)
+    assert result.exit_code == 1, result.output
+    assert any(message in line for line in failures(result)), result.output
+
+
+def test_an_oversized_crt_is_not_read(damaged):
+    with open(damaged / f"{VICTIM}.crt", "wb") as fh:
+        fh.truncate(64 * 1024 * 1024)  # sparse: costs no disk, and is never read whole
+    result = check(damaged)
+    assert result.exit_code == 1
+    assert any(f"{VICTIM}.crt: not a certificate" in line and "larger than" in line for line in failures(result))
