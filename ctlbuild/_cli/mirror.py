@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..formats.sniff import LIST, sniff
 from ..lists.reader import load_list
 from ..lists.sources import read_bytes
-from ..mirror.builder import plan_mirror, publish_mirror
+from ..mirror.builder import build_mirror
 from ..mirror.check import check_mirror
 from ..mirror.inputs import CertificatePool, input_from_ctl, input_from_list
 from ..signing.keyfiles import load_cert_file
@@ -77,8 +77,7 @@ def build_command(inputs, out_dir, certs_dirs, keep_removed, key, cert, chain, k
         for entry in item.trust_list.entries:
             if entry.cert is not None:
                 pool.add(entry.cert)
-    plan = plan_mirror(out_dir, items, pool, keep_removed=keep, now=now)
-    publish_mirror(plan)
+    plan = build_mirror(out_dir, items, pool, keep_removed=keep, now=now)
     for note in plan.notes:
         click.echo(f"ctlbuild: warning: {note}", err=True)
     for role, record in plan.manifest.ctls.items():

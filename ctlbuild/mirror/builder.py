@@ -1,8 +1,8 @@
 """``mirror build``: the folder Windows' auto-update reads, published as one set.
 
->>> from ctlbuild.mirror.builder import plan_mirror, publish_mirror
->>> plan = plan_mirror(Path("mirror"), inputs, pool, keep_removed=timedelta(days=30), now=now)  # doctest: +SKIP
->>> publish_mirror(plan)                                                                         # doctest: +SKIP
+>>> from ctlbuild.mirror.builder import build_mirror
+>>> plan = build_mirror(Path("mirror"), inputs, pool, keep_removed=timedelta(days=30), now=now)  # doctest: +SKIP
+>>> plan.delete                                                # .crt files past their grace period   # doctest: +SKIP
 
 The plan is made from the inputs and what the folder holds now, before a byte is
 written; publication goes through ``build.outputs`` (staged, fsynced, committed, rolled
@@ -19,6 +19,7 @@ CTL it has when a fetched one is not newer.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -90,9 +91,15 @@ def plan_mirror(folder: Path, inputs: list[MirrorInput], pool: CertificatePool, 
     return MirrorPlan(folder, staged, delete, manifest, notes, unchanged)
 
 
-def publish_mirror(plan: MirrorPlan) -> None:
-    with OutputDir(plan.folder) as out:
+def build_mirror(folder: Path, inputs: list[MirrorInput], pool: CertificatePool, *,
+                 keep_removed: timedelta, now: datetime) -> MirrorPlan:
+    """Plan and publish under the folder's lock, after finishing any interrupted publication,
+    so the plan starts from the set the folder really holds."""
+    one_per_role(inputs)  # before the folder is created or locked
+    with OutputDir(folder) as out:
+        plan = plan_mirror(folder, inputs, pool, keep_removed=keep_removed, now=now)
         out.commit(plan.staged, plan.delete)
+    return plan
 
 
 # -- the trusted roots: one .crt each, and the grace period of removed ones ------------------------
@@ -147,8 +154,6 @@ def _thumbprints(tl: TrustList) -> set[bytes]:
 
 
 def _sha1(der: bytes) -> bytes:
-    import hashlib
-
     return hashlib.sha1(der).digest()
 
 

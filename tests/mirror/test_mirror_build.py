@@ -228,3 +228,20 @@ def test_inputs_that_are_no_mirror_ctl(tmp_path, keys_dir, roots, make, message)
 def test_bad_keep_removed(tmp_path, keys_dir, lists):
     result = mirror_build(keys_dir, tmp_path / "m", lists[0], extra=("--keep-removed", "soon"))
     assert result.exit_code == 2 and "--keep-removed" in result.output
+
+
+def test_an_interrupted_publication_is_finished_before_the_next_plan(tmp_path, keys_dir, roots, lists, dev_keys):
+    """Killed after COMMIT: the next mirror build first renames the committed set in, then plans
+    from it (here: the later list is the one the folder serves, so going back is refused)."""
+    out, newer = tmp_path / "mirror", tmp_path / "newer"
+    assert mirror_build(keys_dir, out, lists[0]).exit_code == 0
+    assert mirror_build(keys_dir, newer, lists[1], signing_time="2024-02-01T00:00:00Z").exit_code == 0
+    staging = out / STAGING
+    staging.mkdir()
+    (staging / "authrootstl.cab").write_bytes((newer / "authrootstl.cab").read_bytes())
+    (staging / COMMIT).write_text("authrootstl.cab")
+    assert mirror_check(out, dev_keys.root_cert).exit_code == 1  # the pending set is a finding
+    result = mirror_build(keys_dir, out, lists[0])
+    assert result.exit_code == 2 and "lower than" in result.output
+    assert (out / "authrootstl.cab").read_bytes() == (newer / "authrootstl.cab").read_bytes()
+    assert not staging.exists()
