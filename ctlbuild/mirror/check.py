@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..build.outputs import COMMIT, STAGING
@@ -29,7 +29,7 @@ from ..errors import FormatError
 from ..formats.cab import read_cab
 from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sst import read_sst
-from ..formats.stl import parse_signed_ctl
+from ..formats.stl import parse_signed_ctl, signer_facts
 from ..model import TrustList
 from ..reports.show import printable
 from ..timeutil import iso
@@ -41,6 +41,9 @@ MAX_FILES = 200_000
 MAX_CAB_BYTES = 256 * 1024 * 1024
 MAX_SST_BYTES = 256 * 1024 * 1024
 MAX_CRT_BYTES = 1024 * 1024
+#: How early a coming nextUpdate, or the signer's end of validity, is a warning.
+SOON_NEXT_UPDATE = timedelta(days=7)
+SOON_SIGNER = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ def _check_ctl(name: str, role: Role, stl: bytes, policy: _Policy, report: Mirro
     if verified.ok:
         report.add(PASS, "signature", name, f"{role.member} verifies ({verified.entry_count} entries)")
     _check_dates(name, tl, policy, report)
+    _check_signer_expiry(name, signed, policy, report)
     return _Ctl(role, tl, signed.ctl_der)
 
 
@@ -223,6 +227,22 @@ def _check_dates(name: str, tl: TrustList, policy: _Policy, report: MirrorReport
         due = f", nextUpdate {iso(tl.next_update)}" if tl.next_update else ""
         report.add(PASS, "freshness", name, f"sequence {tl.sequence:X}, thisUpdate {iso(tl.this_update)} "
                                             f"({age.days} days ago){due}")
+    if tl.next_update and policy.now < tl.next_update <= policy.now + SOON_NEXT_UPDATE:
+        report.add(WARN, "freshness", name, f"nextUpdate {iso(tl.next_update)} is in "
+                                            f"{(tl.next_update - policy.now).days} days: publish the next list before")
+
+
+def _check_signer_expiry(name: str, signed, policy: _Policy, report: MirrorReport) -> None:
+    """A signer about to expire: the next list must be signed by a renewed one (an expired
+    signer is verify's warning already)."""
+    try:
+        facts = signer_facts(signed)
+    except ValueError:  # a certificate verify already reported as malformed
+        return
+    for fact in facts:
+        if fact.not_after and policy.now < fact.not_after <= policy.now + SOON_SIGNER:
+            report.add(WARN, "signer", name, f"signer {printable(fact.subject)} expires {iso(fact.not_after)} "
+                                             f"(in {(fact.not_after - policy.now).days} days)")
 
 
 # -- the trusted roots' certificates --------------------------------------------------------------------

@@ -216,3 +216,33 @@ def test_an_oversized_crt_is_not_read(damaged):
     result = check(damaged)
     assert result.exit_code == 1
     assert any(f"{VICTIM}.crt: not a certificate" in line and "larger than" in line for line in failures(result))
+
+
+def test_dates_and_signer_expiry(tmp_path, keys_dir, roots, dev_keys):
+    listing = tmp_path / "soon.toml"
+    listing.write_text('name = "soon"\nkind = "trusted"\nthis_update = 2024-01-01\nnext_update = 2024-01-05\n'
+                       f'[[entry]]\ncert = "{roots[0].path}"\n')
+    out = tmp_path / "m"
+    assert mirror_build(keys_dir, out, listing).exit_code == 0
+
+    def at(when):
+        return run("mirror", "check", out, "--anchor", dev_keys.root_cert, "--at", when)
+
+    soon = at("2024-01-02T00:00:00Z")
+    assert soon.exit_code == 0 and "WARN freshness authrootstl.cab: nextUpdate 2024-01-05T00:00:00Z is in 3 days" \
+        in soon.output
+    late = at("2024-01-06T00:00:00Z")
+    assert late.exit_code == 1
+    assert "FAIL signature authrootstl.cab: next-update: nextUpdate 2024-01-05T00:00:00Z has passed" in late.output
+    early = at("2023-12-01T00:00:00Z")
+    assert "WARN freshness authrootstl.cab: thisUpdate 2024-01-01T00:00:00Z is in the future" in early.output
+
+
+def test_a_signer_about_to_expire_is_a_warning(tmp_path, keys_dir, roots, dev_keys):
+    listing = write_list(tmp_path, "r", "trusted", "2024-01-01T00:00:00Z", roots[:1])
+    out = tmp_path / "m"
+    assert mirror_build(keys_dir, out, listing).exit_code == 0
+    result = run("mirror", "check", out, "--anchor", dev_keys.root_cert, "--at", "2025-12-15T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("WARN signer    authrootstl.cab: signer ") and "(in 16 days)" in line
+               for line in result.output.splitlines()), result.output
