@@ -43,10 +43,20 @@ def wu(tmp_path_factory) -> Path:
     return windows_update_folder(tmp_path_factory.mktemp("wu") / "mirror")
 
 
-@pytest.fixture
-def damaged(tmp_path, wu) -> Path:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, keys_dir) -> Path:
+    """The same CTL and roots through mirror build: DER roots and a manifest."""
+    out = tmp_path_factory.mktemp("built") / "mirror"
+    result = mirror_build(keys_dir, out, fixture("authrootstl-2018-06-19.cab"), extra=("--certs", MICROSOFT / "certs"))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(params=["windows-update", "mirror-build"])
+def damaged(request, tmp_path) -> Path:
+    """A copy to damage: of Windows Update's layout, and of a mirror built from the fixtures."""
     dest = tmp_path / "mirror"
-    shutil.copytree(wu, dest)
+    shutil.copytree(request.getfixturevalue("wu" if request.param == "windows-update" else "built"), dest)
     return dest
 
 
@@ -54,8 +64,9 @@ def failures(result) -> list[str]:
     return [line for line in result.output.splitlines() if line.startswith("FAIL")]
 
 
-def test_windows_updates_layout_passes(wu):
-    result = check(wu)
+@pytest.mark.parametrize("layout", ["wu", "built"])
+def test_windows_updates_layout_passes(request, layout):
+    result = check(request.getfixturevalue(layout))
     assert result.exit_code == 0, result.output
     assert "370 of 370 trusted entries have a matching .crt" in result.output
     assert "authroot.stl verifies (370 entries)" in result.output
