@@ -249,15 +249,7 @@ def _check_signer_expiry(name: str, signed, policy: _Policy, report: MirrorRepor
 
 def _check_roots(folder, names, ctl: _Ctl | None, manifest, policy, report) -> None:
     crts = {n.upper(): n for n, kind in names.items() if kind == "crt"}
-    expected: dict[str, object] = {}
-    if ctl is not None:
-        alg = ctl.trust_list.subject_algorithm
-        for entry in ctl.trust_list.entries:
-            thumb = entry.thumbprint(alg)
-            if thumb is None:
-                report.add(WARN, "crt", None, f"entry {printable(entry.label)} names no SHA-1: no .crt can be checked")
-                continue
-            expected[crt_name(thumb).upper()] = entry
+    expected, unnamed = _expected_crts(ctl)
     no_cert = set(manifest.no_certificate) if manifest else set()
     removed = manifest.removed if manifest else {}
     good, excused, pem = 0, 0, []
@@ -271,16 +263,50 @@ def _check_roots(folder, names, ctl: _Ctl | None, manifest, policy, report) -> N
                        f"missing: entry {printable(entry.label)} is listed in authrootstl.cab ({why})")
             continue
         good += _check_crt(folder / crts.pop(key), entry, report, pem)
+    total = len(expected) + len(unnamed)
     for key, name in sorted(crts.items()):
-        _check_unlisted(folder / name, key[:-4], removed, ctl is not None, policy, report)
+        entry = _entry_by_certificate(folder / name, unnamed, ctl)
+        if entry is not None:  # a CTL of SHA-256 identifiers: the .crt is found by its certificate
+            good += _check_crt(folder / name, entry, report, pem)
+        else:
+            _check_unlisted(folder / name, key[:-4], removed, ctl is not None, policy, report)
+    if unnamed:
+        excused += len(unnamed)
+        report.add(WARN, "crt", None, f"{len(unnamed)} entries name no SHA-1 and no .crt holds their certificate "
+                                      f"(e.g. {printable(next(iter(unnamed.values())).label)})")
     if pem:
         shown = ", ".join(pem[:3]) + (f" and {len(pem) - 3} more" if len(pem) > 3 else "")
         report.add(WARN, "crt", pem[0] if len(pem) == 1 else None,
                    f"{len(pem)} .crt files are PEM ({shown}); Windows Update serves DER, as mirror build writes")
-    if expected:
+    if total:
         why = f" ({excused} without a certificate at build time)" if excused else ""
-        report.add(PASS if good + excused == len(expected) else FAIL, "crt", None,
-                   f"{good} of {len(expected)} trusted entries have a matching .crt{why}")
+        report.add(PASS if good + excused == total else FAIL, "crt", None,
+                   f"{good} of {total} trusted entries have a matching .crt{why}")
+
+
+def _expected_crts(ctl: _Ctl | None) -> tuple[dict, dict]:
+    """<SHA-1>.crt (upper case) → entry, and identifier → entry for entries that name no SHA-1."""
+    expected, unnamed = {}, {}
+    if ctl is not None:
+        alg = ctl.trust_list.subject_algorithm
+        for entry in ctl.trust_list.entries:
+            thumb = entry.thumbprint(alg)
+            if thumb is None:
+                unnamed[entry.identifier] = entry
+            else:
+                expected[crt_name(thumb).upper()] = entry
+    return expected, unnamed
+
+
+def _entry_by_certificate(path: Path, unnamed: dict, ctl: _Ctl | None):
+    if not unnamed:
+        return None
+    try:
+        info = CertInfo.from_der(load_certificates(_read(path, MAX_CRT_BYTES), path=path.name)[0], path=path.name)
+    except (FormatError, OSError, IndexError):
+        return None
+    alg = ctl.trust_list.subject_algorithm
+    return next((unnamed.pop(i) for i in list(unnamed) if info.matches(i, alg)), None)
 
 
 def _check_crt(path: Path, entry, report: MirrorReport, pem: list[str]) -> int:

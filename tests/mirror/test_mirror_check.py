@@ -257,3 +257,17 @@ def test_a_signer_about_to_expire_is_a_warning(tmp_path, keys_dir, roots, dev_ke
     assert result.exit_code == 0, result.output
     assert any(line.startswith("WARN signer    authrootstl.cab: signer ") and "(in 16 days)" in line
                for line in result.output.splitlines()), result.output
+
+
+def test_a_ctl_of_sha256_identifiers_finds_its_roots_by_certificate(tmp_path, keys_dir, roots, dev_keys):
+    listing = tmp_path / "s.toml"
+    listing.write_text('name = "s"\nkind = "trusted"\nthis_update = 2024-01-01\nsubject_algorithm = "sha256"\n'
+                       + "".join(f'[[entry]]\ncert = "{r.path}"\n' for r in roots[:2]))
+    out = tmp_path / "m"
+    assert mirror_build(keys_dir, out, listing).exit_code == 0
+    assert sorted(p.name for p in out.glob("*.crt")) == sorted(r.crt for r in roots[:2])
+    result = run("mirror", "check", out, "--anchor", dev_keys.root_cert, "--at", "2024-01-02T00:00:00Z")
+    assert result.exit_code == 0 and "2 of 2 trusted entries have a matching .crt" in result.output, result.output
+    (out / roots[1].crt).unlink()
+    result = run("mirror", "check", out, "--anchor", dev_keys.root_cert, "--at", "2024-01-02T00:00:00Z")
+    assert "1 entries name no SHA-1 and no .crt holds their certificate" in result.output
