@@ -68,7 +68,7 @@ def test_import_and_rollback_name_the_same_certificates_as_the_store(trusted_kit
 def test_the_import_records_what_it_adds_before_it_adds_it(trusted_kit):
     imp = script(trusted_kit, "corp-roots-import.ps1")
     added = imp.index("$added = @($Thumbprints | Where-Object { -not (Test-Path -LiteralPath (Join-Path $Store $_)) })")
-    recorded = imp.index("Set-Content -LiteralPath $Record -Value $added")
+    recorded = imp.index("[System.IO.File]::WriteAllLines($Record, [string[]] $added)")
     imported = imp.index("Import-Certificate -FilePath $SstPath -CertStoreLocation $Store")
     assert added < recorded < imported
     assert imp.index("Get-FileHash") < imported  # a replaced .sst is refused before anything changes
