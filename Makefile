@@ -30,6 +30,9 @@ demo: $(STAMP)
 	$(BIN)/ctlbuild changelog examples/diginotar-kb2616676.toml --lang zh-CN --format html -o out/diginotar.zh-CN.html
 	@echo "changelogs: out/diginotar-kb2616676.changelog.md, out/diginotar.zh-CN.html"
 	$(BIN)/ctlbuild export out/diginotar-kb2616676.stl --to json -o out/diginotar.export.json --report out/diginotar.export-report.json
+	$(BIN)/ctlbuild mirror build examples/mirror/dev-roots.toml examples/diginotar-kb2616676.toml -o out/mirror
+	$(BIN)/ctlbuild mirror check out/mirror --anchor keys/dev-root-ca.pem
+	$(BIN)/ctlbuild deploy examples/mirror/dev-roots.toml -o out/deploy --mirror-url https://pki.example/ctl
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -44,4 +47,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzz.run_atheris --seconds $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(VENV) out/*.stl out/*.json out/*.txt .test-artifacts
+	rm -rf $(VENV) out/*.stl out/*.json out/*.txt out/mirror out/deploy .test-artifacts

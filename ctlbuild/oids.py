@@ -37,6 +37,7 @@ class Usage:
     REVOKED_LIST_SIGNER = "1.3.6.1.4.1.311.10.3.19"
     DISALLOWED_LIST = "1.3.6.1.4.1.311.10.3.30"
     PIN_RULES_SIGNER = "1.3.6.1.4.1.311.10.3.31"
+    PIN_RULES_CTL = "1.3.6.1.4.1.311.10.3.32"  # szOID_PIN_RULES_CTL
 
 
 #: EKUs that make a certificate a CTL signer (Microsoft's signers carry only 10.3.9).

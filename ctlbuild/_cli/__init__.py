@@ -19,7 +19,7 @@ from ..reports.terminal import printable
 #: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.
 _COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
              "diff": "diff", "changelog": "changelog", "history": "history", "trust": "trust",
-             "status": "status", "export": "export"}
+             "status": "status", "export": "export", "mirror": "mirror", "deploy": "deploy"}
 
 
 #: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).

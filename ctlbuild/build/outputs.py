@@ -36,6 +36,8 @@ COMMIT = "COMMIT"
 #: What a build may name in out/: a list name (reader.py's rule) and a suffix, or the
 #: manifest. Nothing with a separator, a leading dot, or a NUL.
 _OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,250}")
+#: Names a committed set removes after its renames (mirror: .crt files past their grace period).
+DELETE = "DELETE"
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -132,19 +134,29 @@ class OutputDir:
         manifest = read_manifest(self.path)
         manifest["lists"].update(lists)
         manifest["lists"] = dict(sorted(manifest["lists"].items()))
-        staged = {**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()}
+        self.commit({**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()})
+        return self.path / MANIFEST
+
+    def commit(self, staged: dict[str, bytes], delete: tuple[str, ...] | list[str] = ()) -> None:
+        """Stage ``staged`` (renamed into place in its order: put the manifest last), mark
+        the set final, then rename it in and remove ``delete`` (plain names in this folder),
+        after every rename. Callers that are not ``build`` (mirror, deploy) bring their own
+        manifest; the journal and the roll-forward are the same."""
+        for name in (*staged, *delete):
+            _check_plain_name(name)
         staging = self.path / STAGING
         shutil.rmtree(staging, ignore_errors=True)
         try:
             staging.mkdir()
             for name, data in staged.items():
                 atomic_write(staging / name, data)
-            atomic_write(staging / COMMIT, "\n".join(staged).encode())  # manifest last in the list
+            if delete:
+                atomic_write(staging / DELETE, "\n".join(delete).encode())
+            atomic_write(staging / COMMIT, "\n".join(staged).encode())  # the marker: written last
             _fsync_dir(staging)
         except OSError as exc:
             raise OutputError(f"{staging}: cannot stage outputs ({exc.strerror})") from None
         recover(self.path)
-        return self.path / MANIFEST
 
 
 def _open_lock(path: Path) -> int:
@@ -182,8 +194,14 @@ def recover(out_dir: Path) -> None:
     commit = staging / COMMIT
     if os.path.lexists(commit):
         names = _committed_names(staging, commit)
+        deletions = _journal_names(staging)
         for name in names:
             os.replace(staging / name, out_dir / name)
+        for name in deletions:
+            try:
+                os.unlink(out_dir / name)  # a link is removed itself, never followed
+            except FileNotFoundError:
+                pass  # removed before an interruption: the roll-forward goes on
         _fsync_dir(out_dir)
     shutil.rmtree(staging, ignore_errors=True)
 
@@ -191,17 +209,33 @@ def recover(out_dir: Path) -> None:
 def _committed_names(staging: Path, commit: Path) -> list[str]:
     """The staged files COMMIT names, each checked before any is moved."""
     _plain_file(staging, COMMIT)
-    try:
-        text = read_capped(commit, MAX_MANIFEST_FILE).decode("utf-8")
-    except (TooBig, UnicodeDecodeError, OSError):
-        _refuse(staging, f"{COMMIT} is not a list of file names a build writes")
     names = []
-    for name in text.splitlines():
-        if not _OUTPUT_NAME.fullmatch(name) or name in (COMMIT,):
-            _refuse(staging, f"{COMMIT} names {name[:80]!r}, which is not a file a build writes")
+    for name in _listed_names(staging, commit):
         if os.path.lexists(staging / name):  # a name without its file was never staged
             _plain_file(staging, name)
             names.append(name)
+    return names
+
+
+def _journal_names(staging: Path) -> list[str]:
+    """The deletions a committed set asks for (DELETE), checked like COMMIT's names: plain
+    names a build writes, never a path, so that a planted journal cannot reach outside."""
+    journal = staging / DELETE
+    if not os.path.lexists(journal):
+        return []
+    _plain_file(staging, DELETE)
+    return _listed_names(staging, journal)
+
+
+def _listed_names(staging: Path, listing: Path) -> list[str]:
+    try:
+        text = read_capped(listing, MAX_MANIFEST_FILE).decode("utf-8")
+    except (TooBig, UnicodeDecodeError, OSError):
+        _refuse(staging, f"{listing.name} is not a list of file names a build writes")
+    names = text.splitlines()  # a build writes no blank line: one is a sign of tampering
+    for name in names:
+        if not _OUTPUT_NAME.fullmatch(name) or name in (COMMIT, DELETE):
+            _refuse(staging, f"{listing.name} names {name[:80]!r}, which is not a file a build writes")
     return names
 
 
@@ -214,6 +248,11 @@ def _plain_file(staging: Path, name: str) -> None:
 def _refuse(staging: Path, why: str):
     raise OutputError(f"{staging}: {why}; not a staging folder a build left, so nothing was moved "
                       "(inspect it, then remove it to build here)")
+
+
+def _check_plain_name(name: str) -> None:
+    if not _OUTPUT_NAME.fullmatch(name) or name in (COMMIT, DELETE):
+        raise OutputError(f"{name!r}: not a plain file name; outputs stay in their folder")
 
 
 def _read_pid(path: Path) -> str | None:

@@ -31,6 +31,8 @@ class BuildResult:
     files: dict[str, bytes]
     manifest: dict
     warnings: list[str] = field(default_factory=list)
+    #: The signed CTL (.stl bytes) whatever ``outputs`` asked for: ``mirror build`` packs it itself.
+    signed: bytes | None = None
 
     @property
     def entry_count(self) -> int:
@@ -66,7 +68,7 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
         files[f"{tl.name}stl.cab"] = write_cab(f"{tl.name}.stl", stl, tl.this_update)
     files.update(release_files(loaded))
     record = _record(loaded, files, signing_time)
-    return BuildResult(tl.name, ctl_der, files, record, warnings)
+    return BuildResult(tl.name, ctl_der, files, record, warnings, signed=stl)
 
 
 def release_files(loaded: LoadedList) -> dict[str, bytes]:

@@ -53,6 +53,27 @@ def md_escape(value) -> str:
     return " ".join(text.splitlines())
 
 
+def one_line(value) -> str:
+    """Text with no line breaks or control characters: safe in a comment of a script or .reg
+    file, where a newline a list smuggled in would start a line of code."""
+    text = "" if value is None else str(value)
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def ps_quote(value) -> str:
+    """The inside of a PowerShell single-quoted string: quotes doubled (PowerShell also
+    closes a string at the typographic quotes U+2018..U+201B), one line."""
+    text = one_line(value)
+    for quote in ("'", "\u2018", "\u2019", "\u201a", "\u201b"):
+        text = text.replace(quote, quote * 2)
+    return text
+
+
+def reg_quote(value) -> str:
+    """The inside of a double-quoted .reg string value: backslashes and quotes escaped, one line."""
+    return one_line(value).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _environment(user_dir: str | None) -> jinja2.Environment:
     # A new environment each time (a few ms): a cached one would keep serving the template
     # it chose before a user added their own under a name looked up first.
@@ -68,6 +89,9 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["md"] = md_escape
+    env.filters["one_line"] = one_line  # deploy kits: comments in .ps1 and .reg files
+    env.filters["ps"] = ps_quote
+    env.filters["reg"] = reg_quote
     return env
 
 

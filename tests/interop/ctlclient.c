@@ -26,6 +26,14 @@
  *                                 BEFORE the SHA-1 above was asked for
  *       then "certs N", "crls N", "ctls N".
  *
+ *   ctlclient crt-dir DIR
+ *       Every DIR\*.crt, in the order FindFirstFile gives, decoded with
+ *       CertCreateCertificateContext(X509_ASN_ENCODING) as Windows' auto-update loads the
+ *       roots it fetches from a mirror, one line each:
+ *         crt NAME SHA1HEX        CERT_SHA1_HASH_PROP_ID of the context
+ *         crt NAME fail 0xERR     GetLastError() when it is no DER certificate
+ *       then "crts N". 0 when the folder could be listed (even if a file failed), else 1.
+ *
  *   Arguments of the sst commands are read as UTF-16 (GetCommandLineW), so names and
  *   paths need not fit the ANSI code page.
  *
@@ -446,11 +454,52 @@ static int cmd_sst_load(const WCHAR *path)
     return 0;
 }
 
+static int cmd_crt_dir(const char *dir)
+{
+    char pattern[MAX_PATH], path[MAX_PATH];
+    WIN32_FIND_DATAA found;
+    HANDLE find;
+    DWORD count = 0, len;
+
+    snprintf(pattern, sizeof(pattern), "%s\\*.crt", dir);
+    find = FindFirstFileA(pattern, &found);
+    if (find == INVALID_HANDLE_VALUE) {
+        fprintf(stderr, "cannot list %s: 0x%08lx\n", dir, (unsigned long)GetLastError());
+        return 1;
+    }
+    do {
+        BYTE *data;
+        PCCERT_CONTEXT cert;
+
+        snprintf(path, sizeof(path), "%s\\%s", dir, found.cFileName);
+        data = read_file(path, &len);
+        if (!data) {
+            printf("crt %s fail unreadable\n", found.cFileName);
+            continue;
+        }
+        cert = CertCreateCertificateContext(X509_ASN_ENCODING, data, len);
+        if (cert) {
+            char key[MAX_PATH + 8];
+
+            snprintf(key, sizeof(key), "crt %s", found.cFileName);
+            print_cert_prop(cert, CERT_SHA1_HASH_PROP_ID, key);
+            CertFreeCertificateContext(cert);
+        } else
+            printf("crt %s fail 0x%08lx\n", found.cFileName, (unsigned long)GetLastError());
+        free(data);
+        count++;
+    } while (FindNextFileA(find, &found));
+    FindClose(find);
+    printf("crts %lu\n", (unsigned long)count);
+    return 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: ctlclient ctl FILE\n"
                     "       ctlclient sst-save OUT CERT.der [NAME] [CERT.der [NAME] ...]\n"
-                    "       ctlclient sst-load FILE\n");
+                    "       ctlclient sst-load FILE\n"
+                    "       ctlclient crt-dir DIR\n");
     return 2;
 }
 
@@ -465,6 +514,8 @@ int main(int argc, char **argv)
         return usage();
     if (!strcmp(argv[1], "ctl") && argc == 3)
         rc = cmd_ctl(argv[2]);
+    else if (!strcmp(argv[1], "crt-dir") && argc == 3)
+        rc = cmd_crt_dir(argv[2]);
     else if (!strcmp(argv[1], "sst-save") || !strcmp(argv[1], "sst-load")) {
         /* The ANSI argv would lose names outside the code page: re-read as UTF-16. */
         wargv = CommandLineToArgvW(GetCommandLineW(), &wargc);

@@ -411,3 +411,65 @@ def run_sst_load(exe: os.PathLike | str, sst_path: os.PathLike | str,
         raise CtlClientError(f"incomplete ctlclient output:\n{out[-2000:]}\n{err[-2000:]}")
     res["stdout"], res["stderr"] = out, err
     return res
+
+
+# --------------------------------------------------------------------------- mirror roots
+
+def run_crt_dir(exe: os.PathLike | str, folder: os.PathLike | str,
+                runner: WineRunner | None = None, timeout: float = RUN_TIMEOUT) -> dict[str, str | None]:
+    """``ctlclient crt-dir``: every FOLDER/*.crt through CertCreateCertificateContext.
+    Returns file name → SHA-1 (lower-case hex) crypt32 computed, or None where it failed."""
+    runner = runner or default_runner()
+    proc = runner.run(Path(exe), ["crt-dir", to_windows_path(folder)], timeout=timeout)
+    out = proc.stdout.decode("ascii", errors="replace")
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", errors="replace")
+        raise CtlClientError(f"ctlclient crt-dir exited {proc.returncode}: {err.strip()[-2000:]}")
+    found: dict[str, str | None] = {}
+    count = None
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[:1] == ["crt"] and len(parts) >= 3:
+            found[parts[1]] = None if parts[2] == "fail" else parts[2]
+        elif parts[:1] == ["crts"]:
+            count = int(parts[1])
+        elif parts:
+            raise CtlClientError(f"unexpected ctlclient output line: {line!r}")
+    if count != len(found):
+        raise CtlClientError(f"incomplete ctlclient output:\n{out[-2000:]}")
+    return found
+
+
+# --------------------------------------------------------------------------- registry
+
+def regedit_import(reg_file: os.PathLike | str, runner: WineRunner | None = None,
+                   timeout: float = RUN_TIMEOUT) -> None:
+    """``regedit /S FILE`` in the session's prefix (Wine's regedit, as an administrator would)."""
+    runner = runner or default_runner()
+    proc = _run_builtin(runner, ["regedit", "/S", to_windows_path(reg_file)], timeout)
+    if proc.returncode != 0:
+        raise CtlClientError(f"regedit /S {reg_file} exited {proc.returncode}: "
+                             f"{proc.stderr.decode('utf-8', errors='replace')[-2000:]}")
+
+
+def reg_query(key: str, value: str, runner: WineRunner | None = None,
+              timeout: float = RUN_TIMEOUT) -> str | None:
+    """The data of ``key``'s ``value`` as ``reg query KEY /v VALUE`` prints it; None when absent."""
+    runner = runner or default_runner()
+    proc = _run_builtin(runner, ["reg", "query", key, "/v", value], timeout)
+    out = proc.stdout.decode("utf-8", errors="replace")
+    if proc.returncode != 0:
+        return None
+    for line in out.splitlines():
+        parts = line.strip().split(None, 2)
+        if len(parts) == 3 and parts[0].lower() == value.lower() and parts[1].startswith("REG_"):
+            return parts[2]
+    raise CtlClientError(f"reg query printed no {value}:\n{out[-2000:]}")
+
+
+def _run_builtin(runner: WineRunner, args: list[str], timeout: float) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run([runner.wine, *args], env=runner.env(), stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise CtlClientError(f"wine {' '.join(args)} timed out after {timeout} s") from exc
