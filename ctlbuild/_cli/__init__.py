@@ -1,13 +1,16 @@
 """The ``ctlbuild`` command: a thin click layer over the library.
 
-Each subcommand lives in its own module; errors from the library are typed and
-turned into one line and an exit status here, at the boundary, once.
+Each subcommand lives in its own module, imported only when that command runs (or
+``--help`` lists them), so ``ctlbuild --version`` and every command pay only for the
+library modules they use. Errors from the library are typed and turned into one line
+and an exit status here, at the boundary, once.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import import_module
 
 import click
 
@@ -16,7 +19,20 @@ from ..errors import CtlbuildError
 from .common import remedy_text
 
 
+#: command name -> its module in this package, in the order ``--help`` lists them
+COMMANDS = {"keys": ".keys", "build": ".build", "show": ".show", "verify": ".verify", "import": ".import_",
+            "diff": ".diff", "changelog": ".changelog"}
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        return import_module(module, __package__).command
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -48,15 +64,6 @@ def main():
     \b
     Exit status: 0 success; 1 verification failed; 2 bad input or usage.
     """
-
-
-def _register():
-    from . import build, changelog, diff, import_, keys, show, verify
-    for module in (keys, build, show, verify, import_, diff, changelog):
-        main.add_command(module.command)
-
-
-_register()
 
 
 def run():  # pragma: no cover - console entry point

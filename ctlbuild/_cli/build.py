@@ -15,7 +15,7 @@ from ..oids import SIGNING_DIGESTS, Usage
 from ..signing.devkeys import DevKeyPaths
 from ..signing.open import open_signer
 from .common import (
-    Progress,
+    ProgressBar,
     insecure_key_permissions,
     passphrase,
     pkcs11_pin,
@@ -115,11 +115,8 @@ def _signing_time_for(item, text, recorded):
 
 def _build_signed(item, signer, when, digest):
     _warn_usage(item, signer)
-    progress = Progress(f"encoding {item.trust_list.name}", len(item.trust_list.entries))
-    try:
+    with ProgressBar(f"encoding {item.trust_list.name}") as progress:
         result = build_list(item, signer, signing_time=when, digest=digest, progress=progress)
-    finally:
-        progress.close()
     for warning in result.warnings:
         click.echo(f"ctlbuild: warning: {warning}", err=True)
     _note_ctl_only(result, item)

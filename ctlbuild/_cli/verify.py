@@ -8,13 +8,11 @@ from pathlib import Path
 
 import click
 
-from ..ctl.encode import encode_ctl
 from ..errors import UsageError
-from ..lists.reader import load_list
 from ..lists.sources import signed_bytes
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
-from .common import parse_time
+from .common import ProgressBar, parse_time
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -50,7 +48,7 @@ def command(file, anchors, at_text, list_path, allow_expired, allow_sha1, as_jso
         raise UsageError("verify needs at least one --anchor (the root certificate you trust)")
     roots = [der for path in anchors for der in load_cert_file(path)]
     at = parse_time(at_text, "--at") if at_text else None
-    expected = encode_ctl(load_list(list_path).trust_list) if list_path else None
+    expected = _expected_ctl(list_path) if list_path else None
     report = verify_ctl(signed_bytes(file), roots, datetime.now(timezone.utc), at=at,
                         expected_ctl=expected, allow_expired=allow_expired, allow_sha1=allow_sha1, path=file)
     if as_json:
@@ -58,6 +56,16 @@ def command(file, anchors, at_text, list_path, allow_expired, allow_sha1, as_jso
     else:
         _print_text(report, file)
     raise SystemExit(0 if report.ok else 1)
+
+
+def _expected_ctl(list_path):
+    # The list reader and encoder (TOML, list checks) only for --list.
+    from ..ctl.encode import encode_ctl
+    from ..lists.reader import load_list
+
+    tl = load_list(list_path).trust_list
+    with ProgressBar(f"encoding {tl.name}") as progress:
+        return encode_ctl(tl, progress)
 
 
 def _print_text(report, file):

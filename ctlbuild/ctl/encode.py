@@ -95,8 +95,9 @@ def encode_extension(ext: Extension) -> bytes:
     return der.seq(der.oid(ext.oid), critical, der.tlv(OCTET_STRING, ext.value))
 
 
-def encode_ctl(tl: TrustList, progress: Callable[[int], None] | None = None) -> bytes:
-    """The CertificateTrustList DER (version v1 is the DEFAULT, so never encoded)."""
+def encode_ctl(tl: TrustList, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The CertificateTrustList DER (version v1 is the DEFAULT, so never encoded).
+    ``progress(done, total)`` is told, every 10,000 entries and at the end, how many are encoded."""
     parts = [der.seq(*(der.oid(u) for u in tl.usages))]
     if tl.identifier is not None:
         parts.append(der.tlv(OCTET_STRING, tl.identifier))
@@ -118,9 +119,10 @@ def encode_ctl(tl: TrustList, progress: Callable[[int], None] | None = None) -> 
 def _encode_entries(entries, progress):
     cache = _AttributeCache()
     step = 10_000
+    total = len(entries)
     for i, entry in enumerate(entries):
         if progress is not None and i % step == 0:
-            progress(i)
+            progress(i, total)
         yield encode_entry(entry, cache)
     if progress is not None:
-        progress(len(entries))
+        progress(total, total)

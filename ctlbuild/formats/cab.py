@@ -20,8 +20,6 @@ import struct
 import zlib
 from datetime import datetime
 
-from cabarchive import CabArchive, CabFile, CorruptionError, NotSupportedError
-
 from ..errors import FormatError, OutputError
 
 MAGIC = b"MSCF"
@@ -31,9 +29,10 @@ CFHEADER = struct.Struct("<4sIIIIIBBHHHHH")
 FLAG_RESERVE_PRESENT = 0x0004
 ATTRIB_ARCHIVE = 0x20
 
-# cabarchive's parser reports many broken inputs as the Python error it ran into.
-_PARSE_ERRORS = (CorruptionError, NotSupportedError, struct.error, zlib.error,
-                 IndexError, ValueError, TypeError, OverflowError)
+# cabarchive's parser reports many broken inputs as the Python error it ran into (with its own
+# CorruptionError and NotSupportedError, added where cabarchive is imported: only when a cabinet
+# is read or written, so that sniffing a file never loads it).
+_PARSE_ERRORS = (struct.error, zlib.error, IndexError, ValueError, TypeError, OverflowError)
 
 
 def is_cab(data: bytes) -> bool:
@@ -56,6 +55,8 @@ def write_cab(member_name: str, data: bytes, when: datetime) -> bytes:
         raise OutputError(f"cabinet member {member_name} would be empty")
     if not 1980 <= when.year <= 2107:
         raise OutputError(f"cabinet dates run from 1980 to 2107 (DOS date), not {when.year}")
+    from cabarchive import CabArchive, CabFile
+
     member = CabFile(bytes(data), mtime=when.replace(tzinfo=None))
     member.is_arch = True  # attribs 0x20, as in every Microsoft cab
     archive = CabArchive()
@@ -78,9 +79,11 @@ def read_cab(data: bytes, path=None) -> list[tuple[str, bytes]]:
     if cb_cabinet < len(data) and not flags & FLAG_RESERVE_PRESENT:
         raise FormatError(f"{len(data) - cb_cabinet} bytes after the cabinet's end", path=path,
                           offset=cb_cabinet)
+    from cabarchive import CabArchive, CorruptionError, NotSupportedError
+
     try:
         archive = CabArchive(data)
-    except _PARSE_ERRORS as exc:
+    except (CorruptionError, NotSupportedError, *_PARSE_ERRORS) as exc:
         raise FormatError(f"malformed cabinet: {_one_line(exc)}", path=path) from None
     if len(archive) != n_files:
         # cabarchive keys members by name: a repeated name would silently hide one.

@@ -26,7 +26,6 @@ from ..timeutil import Filetime, iso
 from .diff import DATE_ATTRIBUTES, SET_ATTRIBUTES, AttrChange, CtlDiff, EntryChange, ExtensionChange, FieldChange
 from .i18n import Messages, messages
 from .show import printable
-from .templating import render_template
 
 FORMATS = ("text", "md", "html", "json")
 SCHEMA_VERSION = 1
@@ -269,6 +268,8 @@ def render_diff(d: CtlDiff, fmt: str = "text", lang: str = "en", style: str = "s
     view = diff_view(d, lang, style)
     if fmt == "text":
         return render_text(view, paint)
+    from .templating import render_template  # Jinja2: only for the Markdown and HTML reports
+
     return render_template("diff", fmt, {**view, "t": messages(lang)}, lang=lang, templates=templates)
 
 
