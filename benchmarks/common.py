@@ -15,7 +15,6 @@ lists the steps. A row states its baseline's seconds and the ratio it must not e
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 from dataclasses import dataclass

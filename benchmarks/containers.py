@@ -16,10 +16,9 @@ import json
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from benchmarks.common import CTLBUILD, REPO, Bench, Row
 from benchmarks import process
+from benchmarks.common import CTLBUILD, REPO, Bench, Row
 from benchmarks.startup_rows import floor_start
 
 IMPORT_BUILD, SST = 2.5, 5.0

@@ -12,6 +12,7 @@ from ..errors import SignerKeyError, UsageError
 from ..formats.certificates import eku_oids
 from ..lists.reader import load_list
 from ..oids import SIGNING_DIGESTS, Usage
+from ..reports.show import printable
 from ..signing.devkeys import DevKeyPaths
 from ..signing.open import open_signer
 from .common import (
@@ -115,7 +116,7 @@ def _signing_time_for(item, text, recorded):
 
 def _build_signed(item, signer, when, digest):
     _warn_usage(item, signer)
-    with ProgressBar(f"encoding {item.trust_list.name}") as progress:
+    with ProgressBar(f"encoding {printable(item.trust_list.name)}") as progress:
         result = build_list(item, signer, signing_time=when, digest=digest, progress=progress)
     for warning in result.warnings:
         click.echo(f"ctlbuild: warning: {warning}", err=True)

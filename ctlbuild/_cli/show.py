@@ -13,6 +13,7 @@ from ..reports.show import (
     describe_certificates,
     iter_entry_data,
     json_document,
+    printable,
     render_certificates_text,
     render_text,
 )
@@ -38,7 +39,7 @@ def command(file, as_json, header_only, thumbprint_style):
       ctlbuild show authrootstl.cab --json --thumbprint-style upper | jq '.entries[0]'
       ctlbuild show roots.sst
     """
-    with ProgressBar(f"reading {click.format_filename(file.name)}") as progress:
+    with ProgressBar(f"reading {printable(click.format_filename(file.name))}") as progress:
         source = read_source(file, progress=progress, entries=not header_only)
     if source.trust_list is not None and not source.certificates:
         tl = source.trust_list

@@ -62,9 +62,10 @@ def _expected_ctl(list_path):
     # The list reader and encoder (TOML, list checks) only for --list.
     from ..ctl.encode import encode_ctl
     from ..lists.reader import load_list
+    from ..reports.show import printable
 
     tl = load_list(list_path).trust_list
-    with ProgressBar(f"encoding {tl.name}") as progress:
+    with ProgressBar(f"encoding {printable(tl.name)}") as progress:
         return encode_ctl(tl, progress)
 
 
