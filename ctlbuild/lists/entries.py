@@ -181,11 +181,15 @@ class _EntryReader:
         rel = self.check.string(t, "thumbprints", "entry", index)
         path = self.base / rel
         try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad writes a BOM
+            text = path.read_text(encoding="utf-8-sig")  # Notepad writes a BOM
         except (OSError, UnicodeDecodeError) as exc:
             self.check.fail(f"cannot read {rel} ({getattr(exc, 'strerror', None) or exc})", "entry", "thumbprints", index)
         size = IDENTIFIER_SIZES[self.algorithm]
         is_sha1 = self.algorithm == HashAlg.SHA1
+        plain = _plain_thumbprints(text, size)
+        if plain is not None:
+            return [Entry(identifier=ident, sha1=ident if is_sha1 else None, **attrs) for ident in plain]
+        lines = text.splitlines()
         out = []
         try:
             for ident, name in _thumbprint_lines(lines, size):
@@ -213,6 +217,26 @@ class _LineError(ValueError):
     def __init__(self, message, line):
         super().__init__(message)
         self.line = line
+
+
+def _plain_thumbprints(text: str, size: int) -> list[bytes] | None:
+    """The identifiers of a file that is nothing but one plain-hex thumbprint a line ending
+    in "\\n" (what tools export; a 1M-entry list), read by one ``bytes.fromhex``; None for
+    anything else — names, comments, blank lines, spaced pairs, CRLF, a duplicate — which
+    ``_thumbprint_lines`` reads line by line, naming the line of any problem."""
+    width = 2 * size
+    body = text[:-1] if text.endswith("\n") else text
+    count, rest = divmod(len(body) + 1, width + 1)
+    if not body or rest or body[width::width + 1] != "\n" * (count - 1):
+        return None  # not lines of exactly ``width`` characters
+    try:
+        blob = bytes.fromhex(body)
+    except ValueError:
+        return None
+    if len(blob) != count * size:  # a space or tab stood in for a digit
+        return None
+    idents = [blob[i:i + size] for i in range(0, len(blob), size)]
+    return idents if len(set(idents)) == count else None
 
 
 def _thumbprint_lines(lines, size):
