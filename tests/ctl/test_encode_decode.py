@@ -176,3 +176,24 @@ def test_attribute_sets_shared_by_entries_decode_to_equal_entries():
                      friendly_name="n" if i == 5 else None) for i in range(50)]
     tl = TrustList("t", "disallowed", datetime(2024, 1, 1, tzinfo=timezone.utc), entries)
     assert list(decode_ctl(encode_ctl(tl)).entries) == entries
+
+
+def test_header_only_count_of_alike_entries_still_refuses_a_bad_one():
+    from datetime import datetime, timezone
+
+    import pytest
+
+    from ctlbuild.ctl.decode import decode_header
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.errors import FormatError
+    from ctlbuild.model import Entry, TrustList
+
+    tl = TrustList("t", "disallowed", datetime(2024, 1, 1, tzinfo=timezone.utc),
+                   [Entry(i.to_bytes(20, "big")) for i in range(1, 101)])
+    der = encode_ctl(tl)
+    assert decode_header(der)[1] == 100  # all alike: the strided check
+    entry = der.index(b"\x30\x16\x04\x14" + (50).to_bytes(20, "big"))
+    for bad in (b"\x31\x16", b"\x30\x17"):  # a SET instead of a SEQUENCE; a length one too long
+        broken = der[:entry] + bad + der[entry + 2:]
+        with pytest.raises(FormatError):
+            decode_header(broken)
