@@ -33,6 +33,7 @@ class _Group(click.Group):
         if module is None:
             return None
         return import_module(module, __package__).command
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
