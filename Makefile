@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXAMPLES := $(wildcard examples/*.toml)
 
-.PHONY: demo test bench fuzz clean venv
+.PHONY: demo test bench bench-full fuzz clean venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The same, with the slow asn1crypto native-values encoder on 100k entries instead of 10k.
+bench-full: $(STAMP)
+	$(BIN)/python -m benchmarks --full
 
 # Long coverage-guided fuzzing (atheris) of every reader; crashes land in tests/fuzz/regressions/.
 FUZZ_SECONDS ?= 120

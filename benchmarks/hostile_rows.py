@@ -1,51 +1,74 @@
-"""Row for hardened verification: a signed CTL carrying 10,000 junk certificates.
+"""Rows for hardened verification: a signed CTL carrying 10,000 junk certificates.
 
 The junk is the signer's own certificate with other serial numbers (parseable, never
 the signer): verify must still find the signer by index, not by trying each one.
-The same file without the junk is verified in the same run as the baseline.
+The same file without the junk is verified in the same run as the baseline: <= 2x it.
+
+A row function here takes the run's ``Bench`` and returns ``Row``s, each with the seconds
+of a baseline measured in the same run and the ratio it must not exceed
+(``benchmarks.common``); ``benchmarks.__main__`` lists it among its steps.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.common import CTLBUILD, REPO, Row, _run
+from benchmarks.common import CTLBUILD, REPO, Bench, Row
 
 JUNK = 10_000
+JUNK_RATIO = 2.0
 
 
 def junk_file(stl: Path, target: Path, count: int = JUNK) -> None:
-    from asn1crypto import cms, x509
+    """``stl`` with ``count`` copies of its signer certificate, each with another serial
+    number, before the signer. Made at the byte level (the serial keeps its length, so
+    nothing else moves): asn1crypto re-encoding 10k certificates took minutes here."""
+    from ctlbuild.ctl import der
 
-    import ctlbuild.ctl.asn1  # noqa: F401  registers the CTL content type
+    data = stl.read_bytes()
+    _t, cs, ce = der.read_tlv(data, 0)  # ContentInfo
+    fields = list(der.children(data, cs, ce))  # contentType, [0] content
+    _tag, sd_start, sd_end = der.read_tlv(data, fields[1][1])  # SignedData inside [0] EXPLICIT
+    parts = [(tag, data[pos:e]) for tag, _s, e, pos in der.children(data, sd_start, sd_end)]
+    certs_at = next(i for i, (tag, _b) in enumerate(parts) if tag == 0xA0)
+    certs = parts[certs_at][1]
+    _t, c_s, c_e = der.read_tlv(certs, 0)
+    signer_end = der.read_tlv(certs, c_s, c_e)[2]
+    signer = certs[c_s:signer_end]
+    junk = [_with_serial(signer, i) for i in range(1, count + 1)]
+    parts[certs_at] = (0xA0, der.tlv(0xA0, b"".join(junk) + certs[c_s:c_e]))
+    signed_data = der.seq(*(b for _t, b in parts))
+    target.write_bytes(der.seq(data[fields[0][3]:fields[0][2]], der.tlv(0xA0, signed_data)))
 
-    info = cms.ContentInfo.load(stl.read_bytes())
-    sd = info["content"]
-    signer = sd["certificates"][0].chosen
-    serial = signer.serial_number
-    junk = []
-    for i in range(1, count + 1):
-        tbs = x509.TbsCertificate.load(signer["tbs_certificate"].dump())
-        tbs["serial_number"] = serial + i
-        junk.append(x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": signer["signature_algorithm"],
-                                      "signature_value": signer["signature_value"]}))
-    sd["certificates"] = [*junk, signer]
-    target.write_bytes(info.dump(force=True))
+
+def _with_serial(cert: bytes, i: int) -> bytes:
+    """The certificate with ``i`` added to the last bytes of its serial (same length)."""
+    from ctlbuild.ctl import der
+
+    _t, cs, _ce = der.read_tlv(cert, 0)
+    _t, ts, _te = der.read_tlv(cert, cs)  # tbsCertificate
+    tag, s, e = der.read_tlv(cert, ts)
+    if tag == 0xA0:  # [0] version
+        tag, s, e = der.read_tlv(cert, e)
+    serial = bytearray(cert[s:e])
+    low = (int.from_bytes(serial[-3:], "big") + i) % (1 << 24)
+    serial[-3:] = low.to_bytes(3, "big")
+    return cert[:s] + bytes(serial) + cert[e:]
 
 
-def junk_verify_rows(tmp: Path) -> list[Row]:
+def junk_verify_rows(bench: Bench) -> list[Row]:
+    tmp = bench.tmp
     example = REPO / "examples" / "diginotar-kb2616676.toml"
-    _run([CTLBUILD, "build", str(example), "--keys", "keys", "-o", "junk-out"], "build for junk row", tmp)
+    bench.run([CTLBUILD, "build", str(example), "--keys", "keys", "-o", "junk-out"], "build for junk row")
     stl = tmp / "junk-out" / "diginotar-kb2616676.stl"
     junked = tmp / "junk-out" / "junk.stl"
     junk_file(stl, junked)
     verify = [CTLBUILD, "verify", "--anchor", "keys/dev-root-ca.pem"]
-    base = _run(verify + [str(stl)], "verify baseline", tmp)
-    run = _run(verify + [str(junked)], "verify with junk", tmp)
-    return [Row("verify, 2 certificates (baseline)", 11, base.seconds, base.peak_rss, "baseline", True, "-"),
-            Row(f"verify, {JUNK:,} junk certificates", 11, run.seconds, run.peak_rss, "<= 3 s",
-                run.seconds <= 3, f"{'met' if run.seconds <= 3 else 'MISSED'}; "
-                f"+{run.seconds - base.seconds:.2f} s over baseline")]
+    runs = bench.interleaved({"plain": verify + [str(stl)], "junk": verify + [str(junked)]}, rounds=3)
+    base, run = runs["plain"], runs["junk"]
+    return [Row("verify, 2 certificates", 11, base.seconds, base.peak_rss),
+            Row(f"verify, {JUNK:,} junk certificates", 11, run.seconds, run.peak_rss, base.seconds,
+                "verify, 2 certificates", JUNK_RATIO, note=f"+{run.seconds - base.seconds:.2f} s")]
 
 
 EXPONENT_JUNK = 1_000
@@ -95,10 +118,9 @@ def _chained_ctl(folder: Path) -> tuple[Path, Path]:
     from cryptography.x509.oid import NameOID
 
     from ctlbuild.ctl.encode import encode_ctl
-    from ctlbuild.formats.stl import sign_ctl
     from ctlbuild.lists.reader import load_list
     from ctlbuild.oids import Usage
-    from ctlbuild.signing.signer import FileSigner
+    from ctlbuild.signing.signer import FileSigner, sign_ctl
 
     now = datetime.now(timezone.utc)
     keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3)]
@@ -120,21 +142,19 @@ def _chained_ctl(folder: Path) -> tuple[Path, Path]:
     return stl, anchor
 
 
-def exponent_junk_rows(tmp: Path) -> list[Row]:
-    """The hostile file against the same signatures without the junk, measured in one run:
-    target <= 2 s and within 3x of the baseline."""
-    folder = tmp / "exponent-junk"
+def exponent_junk_rows(bench: Bench) -> list[Row]:
+    """Issue 8's CPU case beside the same six signatures without the junk, one run:
+    within 3x of that baseline (issue 8 also asks <= 2 s on its machine)."""
+    folder = bench.tmp / "exponent-junk"
     folder.mkdir(exist_ok=True)
     stl, anchor = _chained_ctl(folder)
     baseline, hostile = folder / "six-signers.stl", folder / "exponent-junk.stl"
     exponent_junk_file(stl, baseline, count=0)
     exponent_junk_file(stl, hostile)
     verify = [CTLBUILD, "verify", "--anchor", str(anchor)]
-    base = _run(verify + [str(baseline)], "verify six signers", tmp)
-    run = _run(verify + [str(hostile)], "verify exponent junk", tmp)
-    ratio = run.seconds / base.seconds
-    met = run.seconds <= 2 and ratio <= 3
-    return [Row(f"verify, {SIGNER_INFOS} SignerInfos (baseline)", 11, base.seconds, base.peak_rss, "baseline", True, "-"),
+    runs = bench.interleaved({"six": verify + [str(baseline)], "junk": verify + [str(hostile)]}, rounds=3)
+    base, run = runs["six"], runs["junk"]
+    label = f"verify, {SIGNER_INFOS} SignerInfos"
+    return [Row(label, 11, base.seconds, base.peak_rss),
             Row(f"verify, {EXPONENT_JUNK:,} 3072-bit-exponent certs x {SIGNER_INFOS} SignerInfos", 11, run.seconds,
-                run.peak_rss, "<= 2 s, <= 3x baseline", met,
-                f"{'met' if met else 'MISSED'}; {ratio:.2f}x baseline")]
+                run.peak_rss, base.seconds, label, 3.0, note=f"{run.wall:.2f} s wall")]

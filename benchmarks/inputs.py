@@ -28,12 +28,13 @@ def write_entry_tables(path: Path, name: str, count: int) -> Path:
     return path
 
 
-def write_thumbprint_list(path: Path, name: str, count: int) -> Path:
+def write_thumbprint_list(path: Path, name: str, count: int, outputs: tuple[str, ...] | None = None) -> Path:
     """A disallowed list whose entries come from a thumbprint file, attributes from [defaults]."""
     txt = path.with_suffix(".txt")
     txt.write_text("\n".join(thumbprints(count, SEED + 1)) + "\n", encoding="ascii")
+    chosen = [f"outputs = [{', '.join(repr(o) for o in outputs)}]".replace("'", '"')] if outputs else []
     path.write_text("\n".join([
-        f'name = "{name}"', 'kind = "disallowed"', f"this_update = {THIS_UPDATE}", "",
+        f'name = "{name}"', 'kind = "disallowed"', f"this_update = {THIS_UPDATE}", *chosen, "",
         "[defaults]", "disabled_since = 2020-01-01", 'updates = ["KB0000001"]', "",
         "[[entry]]", f'thumbprints = "{txt.name}"', ""]), encoding="utf-8")
     return path

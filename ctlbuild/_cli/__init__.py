@@ -1,7 +1,9 @@
 """The ``ctlbuild`` command: a thin click layer over the library.
 
-Each subcommand lives in its own module; errors from the library are typed and
-turned into one line and an exit status here, at the boundary, once.
+Each subcommand lives in its own module, imported only when that command runs (or
+``--help`` lists them), so ``ctlbuild --version`` and every command pay only for the
+library modules they use. Errors from the library are typed and turned into one line
+and an exit status here, at the boundary, once.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from ..reports.terminal import printable
 
 #: Subcommand name → module: imported when that command runs (or help lists them), so that
 #: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.
-_COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
-             "diff": "diff", "changelog": "changelog", "history": "history", "trust": "trust",
-             "status": "status", "export": "export", "mirror": "mirror", "deploy": "deploy"}
+COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
+            "diff": "diff", "changelog": "changelog", "history": "history", "trust": "trust",
+            "status": "status", "export": "export", "mirror": "mirror", "deploy": "deploy"}
 
 
 #: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).
@@ -40,12 +42,12 @@ def remedy_text(remedy: str | None) -> str:
 
 class _Group(click.Group):
     def list_commands(self, ctx):
-        return [*_COMMANDS, *super().list_commands(ctx)]
+        return [*COMMANDS, *(name for name in super().list_commands(ctx) if name not in COMMANDS)]
 
     def get_command(self, ctx, name):
-        if name in _COMMANDS and name not in self.commands:
+        if name in COMMANDS and name not in self.commands:
             from importlib import import_module
-            self.add_command(import_module(f".{_COMMANDS[name]}", __name__).command, name)
+            self.add_command(import_module(f".{COMMANDS[name]}", __name__).command, name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx):

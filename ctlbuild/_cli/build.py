@@ -13,10 +13,11 @@ from ..errors import SignerKeyError, UsageError
 from ..formats.certificates import eku_oids
 from ..lists.reader import load_list
 from ..oids import SIGNING_DIGESTS, Usage
+from ..reports.show import printable
 from ..signing.devkeys import DevKeyPaths
 from ..signing.open import open_signer
 from .common import (
-    Progress,
+    ProgressBar,
     insecure_key_permissions,
     passphrase,
     pkcs11_pin,
@@ -118,11 +119,8 @@ def _signing_time_for(item, text, recorded):
 
 def _build_signed(item, signer, when, digest, notes=True):
     _warn_usage(item, signer)
-    progress = Progress(f"encoding {item.trust_list.name}", len(item.trust_list.entries))
-    try:
+    with ProgressBar(f"encoding {printable(item.trust_list.name)}") as progress:
         result = build_list(item, signer, signing_time=when, digest=digest, progress=progress)
-    finally:
-        progress.close()
     for warning in result.warnings:
         click.echo(f"ctlbuild: warning: {warning}", err=True)
     if notes:  # --check compares; what the build said about the entries it said when it ran

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..build.outputs import atomic_write
 from ..errors import UsageError
-from ..lists.validators import to_datetime
 from ..reports.i18n import LANGUAGES
 from ..thumbprint import STYLES
 
@@ -30,6 +28,8 @@ thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES),
 
 
 def parse_time(value: str, option: str) -> datetime:
+    from ..lists.validators import to_datetime  # the list layer, only for commands that take a time
+
     try:
         return to_datetime(value)
     except ValueError as exc:
@@ -81,6 +81,8 @@ templates_option = click.option("--templates", type=click.Path(path_type=Path, f
 def write_report(text: str, output: Path | None) -> None:
     """To standard output, or to ``output``: a regular file is replaced atomically; a
     device or pipe (-o /dev/stdout, /dev/null) is written in place, never renamed over."""
+    from ..build.outputs import atomic_write
+
     if output is None:
         click.echo(text, nl=False)
     elif output.exists() and not output.is_file():
@@ -95,29 +97,41 @@ insecure_key_permissions = click.option(
     help="Use a private key or PIN file even when its group or others may read it (mode & 077).")
 
 
-class Progress:
-    """A one-line progress bar on stderr, only in a terminal and only for big jobs."""
+class ProgressBar:
+    """click's progress bar on stderr for a read or build of more than PROGRESS_THRESHOLD
+    entries, only when stderr is a terminal (a pipe or a log gets nothing).
 
-    def __init__(self, label: str, total: int | None):
-        self.label, self.total = label, total
-        self.enabled = sys.stderr.isatty() and (total is None or total > PROGRESS_THRESHOLD)
-        self._shown = False
+    The library reports ``progress(done, total)`` in entries; a decoder's ``total`` is an
+    estimate from the bytes read so far, so the bar's length follows it. Use as a context
+    manager, so the bar's line is finished whatever happens inside."""
 
-    def __call__(self, done: int) -> None:
-        if not self.enabled:
-            return
-        if self.total:
-            width = 30
-            filled = width * done // self.total
-            bar = "#" * filled + "-" * (width - filled)
-            text = f"\r{self.label} [{bar}] {done}/{self.total}"
-        else:
-            text = f"\r{self.label} {done}"
-        sys.stderr.write(text)
-        sys.stderr.flush()
-        self._shown = True
+    def __init__(self, label: str, stream=None):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self._tty = self.stream.isatty()
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if not self._tty or total <= PROGRESS_THRESHOLD:
+                return
+            self._bar = click.progressbar(length=total, label=self.label, file=self.stream, show_pos=True,
+                                          show_percent=True, width=30)
+            self._bar.__enter__()
+        self._bar.length = max(total, done)
+        self._bar.update(done - self._bar.pos)
+
+    @property
+    def shown(self) -> bool:
+        return self._bar is not None
 
     def close(self) -> None:
-        if self._shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -10,7 +10,8 @@ from ..build.outputs import atomic_write
 from ..errors import OutputError
 from ..lists.importer import import_source
 from ..lists.sources import read_source
-from .common import parse_time
+from ..reports.show import printable
+from .common import ProgressBar, parse_time
 
 
 @click.command("import")
@@ -43,7 +44,8 @@ def command(source, output, certs_dir, certs_from, name, kind, this_update_text,
     """
     if output.exists() and not force:
         raise OutputError(f"{output} exists; use --force to overwrite it")
-    src = read_source(source)
+    with ProgressBar(f"reading {printable(click.format_filename(source.name))}") as progress:
+        src = read_source(source, progress=progress)
     extra = [der for path in certs_from for der in read_source(path).certificates]
     this_update = parse_time(this_update_text, "--this-update") if this_update_text else None
     result = import_source(src, list_dir=output.parent, name=name, kind=kind, this_update=this_update,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,16 +11,20 @@ from ..lists.sources import read_source
 from ..reports.show import (
     describe,
     describe_certificates,
+    iter_entry_data,
+    json_document,
+    printable,
     render_certificates_text,
     render_text,
 )
-from .common import Progress, thumbprint_style
+from .common import ProgressBar, thumbprint_style
 
 
 @click.command("show")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON data instead of text.")
-@click.option("--header-only", is_flag=True, help="Only the CTL header, not the entries.")
+@click.option("--header-only", is_flag=True,
+              help="Only the CTL header (and its entry count): the entries are counted, not decoded.")
 @thumbprint_style
 def command(file, as_json, header_only, thumbprint_style):
     """Print FILE: a CTL's header (usage, identifier, sequence number, dates, algorithm,
@@ -36,33 +39,36 @@ def command(file, as_json, header_only, thumbprint_style):
       ctlbuild show authrootstl.cab --json --thumbprint-style upper | jq '.entries[0]'
       ctlbuild show roots.sst
     """
-    progress = Progress(f"reading {file.name}", None)
-    try:
-        source = read_source(file, progress=progress)
-    finally:
-        progress.close()
+    with ProgressBar(f"reading {printable(click.format_filename(file.name))}") as progress:
+        source = read_source(file, progress=progress, entries=not header_only)
     if source.trust_list is not None and not source.certificates:
-        data = describe(source.trust_list, source.signers(), path=file, style=thumbprint_style,
-                        entries=not header_only)
+        tl = source.trust_list
+        # JSON streams its entries (a 1M-entry document is ~600 MB, never held whole);
+        # the text table needs them all to size its columns.
+        data = describe(tl, source.signers(), path=file, style=thumbprint_style,
+                        entries=not header_only and not as_json, entry_count=source.entry_count)
+        entries = iter_entry_data(tl, thumbprint_style) if as_json and not header_only else None
         text = render_text
     else:
-        data = describe_certificates(source, thumbprint_style)
+        data, entries = describe_certificates(source, thumbprint_style), None
         text = render_certificates_text
     if as_json:
-        _write_json(data)
+        _write_json(data, entries)
     else:
         click.echo(text(data), nl=False)
 
 
-def _write_json(data) -> None:
-    """Stream the JSON: a 1M-entry CTL's document is ~500 MB, never held as one string."""
-    out = sys.stdout  # click.echo per piece would be slow; CliRunner swaps sys.stdout too
-    batch = []
-    for piece in json.JSONEncoder(indent=1, ensure_ascii=False).iterencode(data):
-        batch.append(piece)
-        if len(batch) >= 4096:
-            out.write("".join(batch))
-            batch.clear()
-    batch.append("\n")
-    out.write("".join(batch))
-    out.flush()
+def _write_json(data: dict, entries) -> None:
+    import orjson
+
+    # click.echo per piece would be slow; CliRunner swaps sys.stdout too, so write to it.
+    out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+    pieces = json_document(data, entries) if entries is not None else \
+        [orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"]
+    sys.stdout.flush()  # whatever went through the text layer first stays first
+    for piece in pieces:
+        if out is not None:
+            out.write(piece)
+        else:
+            sys.stdout.write(piece.decode("utf-8"))
+    sys.stdout.flush()

@@ -13,7 +13,7 @@ from ..lists.sources import signed_bytes
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
-from .common import parse_time
+from .common import ProgressBar, parse_time
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -77,10 +77,13 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
 
 
 def _expected_ctl(list_path) -> bytes:
-    # Imported here: only --list needs the list reader and the encoder.
+    # The list reader and encoder (TOML, list checks) only for --list.
     from ..ctl.encode import encode_ctl
     from ..lists.reader import load_list
-    return encode_ctl(load_list(list_path).trust_list)
+
+    tl = load_list(list_path).trust_list
+    with ProgressBar(f"encoding {printable(tl.name)}") as progress:
+        return encode_ctl(tl, progress)
 
 
 def _certificates(paths) -> list[bytes]:

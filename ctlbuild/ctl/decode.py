@@ -27,8 +27,11 @@ _BY_OID_CONTENT = {der.oid(p.oid)[2:]: p for p in attributes.ENTRY_ATTRIBUTES}
 
 
 def decode_ctl(buf: bytes, name: str = "ctl", path=None, base: int = 0,
-               progress: Callable[[int], None] | None = None) -> TrustList:
-    """``base`` is the CTL's offset inside the enclosing file, so errors point into the file."""
+               progress: Callable[[int, int], None] | None = None) -> TrustList:
+    """``base`` is the CTL's offset inside the enclosing file, so errors point into the file.
+    ``progress(done, total)`` is told every 10,000 entries how many are decoded; ``total`` is
+    an estimate from the bytes read so far (the count is not known before the end), and the
+    last call gives the exact count twice."""
     with _format_errors(path, base):
         return _decode(buf, name, progress)
 
@@ -120,7 +123,9 @@ def _entries(buf, start, end, progress) -> list[Entry]:
             pos = e
             count += 1
             if progress is not None and count % 10_000 == 0:
-                progress(count)
+                progress(count, count * (end - start) // (pos - start))
+    if progress is not None and count >= 10_000:
+        progress(count, count)
     return entries
 
 
@@ -136,6 +141,13 @@ class _AttributeMemo:
 
     def __init__(self):
         self._memo: dict[bytes, tuple] = {}
+        #: whole subjectAttributes SETs made only of shared values ([defaults] gives a
+        #: million entries the same one): SET bytes -> (typed fields, raw attributes)
+        self.sets: dict[bytes, tuple[dict, tuple]] = {}
+
+    def remember_set(self, key: bytes, fields: dict, raw: tuple) -> None:
+        if len(self.sets) < self.LIMIT and not _UNIQUE.intersection(fields):
+            self.sets[key] = (fields, raw)
 
     def get(self, buf, pos, end):
         """(field name or None, typed value, dotted OID, raw value) of the attribute at buf[pos:end]."""
@@ -160,19 +172,33 @@ def _entry(buf, start, end, memo: _AttributeMemo | None = None) -> Entry:
     s, attrs_end = der.expect(buf, e, SET, end, what="subjectAttributes")
     if attrs_end != end:
         raise DerError("unexpected field after subjectAttributes", attrs_end)
-    read = memo.get if memo is not None else _attribute
+    if memo is None:
+        fields, raw = _attribute_set(buf, s, attrs_end, _attribute)
+    else:
+        key = bytes(buf[e:end])
+        found = memo.sets.get(key)
+        if found is None:
+            fields, raw = _attribute_set(buf, s, attrs_end, memo.get)
+            memo.remember_set(key, fields, raw)
+        else:
+            fields, raw = found
+    return Entry(identifier, raw_attributes=raw, **fields)
+
+
+def _attribute_set(buf, start, end, read) -> tuple[dict, tuple]:
+    """(typed fields by name, raw (OID, bytes) pairs) of the attributes in buf[start:end]."""
     fields: dict = {}
     raw = []
-    pos = s
-    while pos < attrs_end:
-        _tag, _s, a_end = der.read_tlv(buf, pos, attrs_end)
+    pos = start
+    while pos < end:
+        _tag, _s, a_end = der.read_tlv(buf, pos, end)
         name, typed, oid, value = read(buf, pos, a_end)
         if name is None or name in fields:
             raw.append((oid, value))
         else:
             fields[name] = typed
         pos = a_end
-    return Entry(identifier=identifier, raw_attributes=tuple(raw), **fields)
+    return fields, tuple(raw)
 
 
 def _attribute(buf, pos, end) -> tuple:
@@ -232,13 +258,45 @@ def decode_header(buf: bytes, name: str = "ctl", path=None, base: int = 0) -> tu
 
 
 def _count(buf, start, end) -> int:
+    """How many TrustedSubject SEQUENCEs buf[start:end] holds, each checked to end inside
+    it. The one- and two-byte lengths every entry has are read inline (a call per entry
+    is most of the cost on 1M entries); anything else goes through ``der.read_tlv``,
+    which holds every length to strict DER."""
+    uniform = _uniform_count(buf, start, end)
+    if uniform is not None:
+        return uniform
     n = 0
-    read = der.read_tlv
     pos = start
     while pos < end:
-        tag, _s, pos_next = read(buf, pos, end)
-        if tag != SEQUENCE:
+        if buf[pos] != SEQUENCE:
             raise DerError("TrustedSubject must be a SEQUENCE", pos)
-        pos = pos_next
+        first = buf[pos + 1] if pos + 1 < end else 0x80
+        if first < 0x80:
+            nxt = pos + 2 + first
+        elif first == 0x81 and pos + 2 < end and buf[pos + 2] >= 0x80:
+            nxt = pos + 3 + buf[pos + 2]
+        else:
+            nxt = der.read_tlv(buf, pos, end)[2]
+        if nxt > end:
+            der.read_tlv(buf, pos, end)  # raises the error that names the overrun
+        pos = nxt
         n += 1
+    return n
+
+
+def _uniform_count(buf, start, end) -> int | None:
+    """The count when every entry has the first one's size and tag-and-length bytes (a list
+    built from [defaults]: all 1M alike), checked by strided slices in C rather than a
+    Python step per entry; None when they differ (Microsoft's lists), for the walk."""
+    if start >= end:
+        return None
+    tag, content, stop = der.read_tlv(buf, start, end)  # the first entry, held to strict DER
+    size, head = stop - start, content - start
+    if tag != SEQUENCE or (end - start) % size:
+        return None
+    n = (end - start) // size
+    region = memoryview(buf)[start:end]
+    for k in range(head):  # byte k of every entry's header equals the first entry's
+        if region[k::size] != bytes(region[k:k + 1]) * n:
+            return None
     return n

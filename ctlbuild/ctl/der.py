@@ -86,7 +86,12 @@ def oid(dotted: str) -> bytes:
     return tlv(OID, bytes(body))
 
 
+@lru_cache(maxsize=4096)
 def decode_oid(content: bytes) -> str:
+    """Dotted text of an OBJECT IDENTIFIER's content octets (``bytes``: the cache keys on it).
+
+    Cached: a CTL names the same dozen OIDs (attribute types, EKUs, policies) thousands
+    of times; the cache is bounded, so a file of all-different OIDs costs a look-up each."""
     if not content or content[-1] & 0x80:
         raise ValueError("OBJECT IDENTIFIER is empty or ends inside an arc")
     arcs, value = [], 0

@@ -36,6 +36,9 @@ def attribute(prop_oid: str, value: bytes) -> bytes:
 _SHARED = tuple((p.field, p.oid, p.codec.encode) for p in attributes.SHARED)
 _UNIQUE = tuple((p.field, p.oid, p.codec.encode) for p in attributes.UNIQUE)
 _shared_values = attrgetter(*(f for f, _o, _e in _SHARED))  # one C call instead of a getattr per field
+#: The entry's own values; an entry of a [defaults] list has none: (None, ..., None, ()).
+_own_values = attrgetter(*(f for f, _o, _e in _UNIQUE), "raw_attributes")
+_NO_OWN = (None,) * len(_UNIQUE) + ((),)
 
 
 class _AttributeCache:
@@ -79,7 +82,7 @@ def encode_entry(entry: Entry, cache: _AttributeCache | None = None) -> bytes:
     """One TrustedSubject. The hot loop of encode_ctl: per entry, only the unique
     attributes are encoded; the shared ones come from ``cache`` already sorted."""
     shared, shared_set = (cache or _AttributeCache()).shared(entry)
-    own = _attributes(entry, _UNIQUE)
+    own = _attributes(entry, _UNIQUE) if _own_values(entry) != _NO_OWN else None
     ident = der.tlv(OCTET_STRING, entry.identifier)
     if own:
         own.extend(shared)
@@ -95,8 +98,9 @@ def encode_extension(ext: Extension) -> bytes:
     return der.seq(der.oid(ext.oid), critical, der.tlv(OCTET_STRING, ext.value))
 
 
-def encode_ctl(tl: TrustList, progress: Callable[[int], None] | None = None) -> bytes:
-    """The CertificateTrustList DER (version v1 is the DEFAULT, so never encoded)."""
+def encode_ctl(tl: TrustList, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The CertificateTrustList DER (version v1 is the DEFAULT, so never encoded).
+    ``progress(done, total)`` is told, every 10,000 entries and at the end, how many are encoded."""
     parts = [der.seq(*(der.oid(u) for u in tl.usages))]
     if tl.identifier is not None:
         parts.append(der.tlv(OCTET_STRING, tl.identifier))
@@ -118,9 +122,10 @@ def encode_ctl(tl: TrustList, progress: Callable[[int], None] | None = None) -> 
 def _encode_entries(entries, progress):
     cache = _AttributeCache()
     step = 10_000
+    total = len(entries)
     for i, entry in enumerate(entries):
         if progress is not None and i % step == 0:
-            progress(i)
+            progress(i, total)
         yield encode_entry(entry, cache)
     if progress is not None:
-        progress(len(entries))
+        progress(total, total)

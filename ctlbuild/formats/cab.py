@@ -20,8 +20,6 @@ import struct
 import zlib
 from datetime import datetime
 
-from cabarchive import CabArchive, CabFile, CorruptionError, NotSupportedError
-
 from ..errors import FormatError, OutputError
 from ..limits import MAX_CAB_BLOCK, MAX_CAB_BLOCKS, MAX_CAB_UNCOMPRESSED, describe
 
@@ -36,9 +34,10 @@ _CFDATA = struct.Struct("<IHH")     # csum, cbData, cbUncomp
 _CFFILE = struct.Struct("<IIHHHH")  # cbFile, uoffFolderStart, iFolder, date, time, attribs
 ATTRIB_ARCHIVE = 0x20
 
-# cabarchive's parser reports many broken inputs as the Python error it ran into.
-_PARSE_ERRORS = (CorruptionError, NotSupportedError, struct.error, zlib.error,
-                 IndexError, ValueError, TypeError, OverflowError)
+# cabarchive's parser reports many broken inputs as the Python error it ran into (with its own
+# CorruptionError and NotSupportedError, added where cabarchive is imported: only when a cabinet
+# is read or written, so that sniffing a file never loads it).
+_PARSE_ERRORS = (struct.error, zlib.error, IndexError, ValueError, TypeError, OverflowError)
 
 
 def is_cab(data: bytes) -> bool:
@@ -65,6 +64,8 @@ def write_cab(member_name: str, data: bytes, when: datetime) -> bytes:
         # Never write a cabinet that read_cab (ours, and so show/verify/import) refuses.
         raise OutputError(f"cabinet member {member_name} is {len(data) >> 20} MiB; cabinets hold at most "
                           f"{describe(MAX_CAB_UNCOMPRESSED)} (ctlbuild's reading limit): set outputs without \"cab\"")
+    from cabarchive import CabArchive, CabFile
+
     member = CabFile(bytes(data), mtime=when.replace(tzinfo=None))
     member.is_arch = True  # attribs 0x20, as in every Microsoft cab
     archive = CabArchive()
@@ -88,9 +89,11 @@ def read_cab(data: bytes, path=None) -> list[tuple[str, bytes]]:
         raise FormatError(f"{len(data) - cb_cabinet} bytes after the cabinet's end", path=path,
                           offset=cb_cabinet)
     _check_inflated_size(data, path)
+    from cabarchive import CabArchive, CorruptionError, NotSupportedError
+
     try:
         archive = CabArchive(data)
-    except _PARSE_ERRORS as exc:
+    except (CorruptionError, NotSupportedError, *_PARSE_ERRORS) as exc:
         raise FormatError(f"malformed cabinet: {_one_line(exc)}", path=path) from None
     if len(archive) != n_files:
         # cabarchive keys members by name: a repeated name would silently hide one.

@@ -128,8 +128,7 @@ def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
     try:
         ctl_offset, ctl_end = _locate_ctl(data)
         _check_envelope(data, ctl_offset)
-        info = cms.ContentInfo.load(data, strict=True)
-        signed_data = info["content"]
+        signed_data = cms.SignedData.load(_without_content(data), strict=True)
         content_type = signed_data["encap_content_info"]["content_type"].dotted
         signed_data["signer_infos"].native  # parse the signer infos now, not mid-verification
         signed_data["digest_algorithms"].native
@@ -175,6 +174,25 @@ def _certificates(signed_data: cms.SignedData) -> list[x509.Certificate]:
             cert["tbs_certificate"]  # parse the outer SEQUENCE now
             out.append(cert)
     return out
+
+
+def _without_content(data: bytes) -> bytes:
+    """The SignedData with its encapContentInfo cut down to the content type. asn1crypto
+    copies an element's contents at every level it parses, and the CTL is nearly all of a
+    1M-entry file (50 MB, five copies); the envelope's other parts are all it needs to read,
+    and the CTL is cut out of ``data`` once, by ``_locate_ctl``'s offsets."""
+    s, e = der.expect(data, 0, SEQUENCE, what="ContentInfo")
+    _t, _os, oe = der.read_tlv(data, s, e)
+    s, e = der.expect(data, oe, 0xA0, e, what="ContentInfo content")
+    s, e = der.expect(data, s, SEQUENCE, e, what="SignedData")
+    parts = []
+    for index, (_tag, cs, ce, pos) in enumerate(der.children(data, s, e)):
+        if index == 2:  # encapContentInfo: eContentType, then the [0] eContent left out
+            _t, _ts, te = der.read_tlv(data, cs, ce)
+            parts.append(der.seq(data[cs:te]))
+        else:
+            parts.append(data[pos:ce])
+    return der.seq(*parts)
 
 
 def _locate_ctl(data: bytes) -> tuple[int, int]:

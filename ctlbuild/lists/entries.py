@@ -181,12 +181,15 @@ class _EntryReader:
     def from_thumbprint_file(self, t, index, attrs) -> list[Entry]:
         rel = self.check.string(t, "thumbprints", "entry", index)
         path = self.base / rel
-        try:
-            lines = thumbprint_file_lines(path, rel)
-        except FileProblem as exc:
-            self.check.fail(str(exc), "entry", "thumbprints", index)
         size = IDENTIFIER_SIZES[self.algorithm]
         is_sha1 = self.algorithm == HashAlg.SHA1
+        try:
+            plain = _plain_file(path, size)
+            lines = None if plain is not None else thumbprint_file_lines(path, rel)
+        except FileProblem as exc:
+            self.check.fail(str(exc), "entry", "thumbprints", index)
+        if plain is not None:
+            return [Entry(identifier=ident, sha1=ident if is_sha1 else None, **attrs) for ident in plain]
         out = []
         try:
             for ident, name in _thumbprint_lines(lines, size):
@@ -211,6 +214,42 @@ class _EntryReader:
             except (ValueError, TypeError) as exc:
                 self.check.fail(str(exc), table, key, index, entry=label)
         return out
+
+
+#: Files up to this size are first tried as plain hex, one thumbprint a line, in one pass
+#: (a 1M-entry file is 41 MB); larger ones, and any other shape, are streamed line by line.
+_PLAIN_FILE_BYTES = 64 << 20
+
+
+def _plain_file(path, size: int) -> list[bytes] | None:
+    """``_plain_thumbprints`` of the file when it is small enough to read at once."""
+    try:
+        if not path.is_file() or path.stat().st_size > _PLAIN_FILE_BYTES:
+            return None  # a device or pipe (/dev/zero) is never read at once
+        text = path.read_bytes().decode("utf-8-sig")  # Notepad writes a BOM
+    except (OSError, UnicodeDecodeError):
+        return None  # the streaming reader names the problem, with its line
+    return _plain_thumbprints(text, size)
+
+
+def _plain_thumbprints(text: str, size: int) -> list[bytes] | None:
+    """The identifiers of a file that is nothing but one plain-hex thumbprint a line ending
+    in "\\n" (what tools export; a 1M-entry list), read by one ``bytes.fromhex``; None for
+    anything else — names, comments, blank lines, spaced pairs, CRLF, a duplicate — which
+    ``_thumbprint_lines`` reads line by line, naming the line of any problem."""
+    width = 2 * size
+    body = text[:-1] if text.endswith("\n") else text
+    count, rest = divmod(len(body) + 1, width + 1)
+    if not body or rest or body[width::width + 1] != "\n" * (count - 1):
+        return None  # not lines of exactly ``width`` characters
+    try:
+        blob = bytes.fromhex(body)
+    except ValueError:
+        return None
+    if len(blob) != count * size:  # a space or tab stood in for a digit
+        return None
+    idents = [blob[i:i + size] for i in range(0, len(blob), size)]
+    return idents if len(set(idents)) == count else None
 
 
 def _thumbprint_lines(lines, size):

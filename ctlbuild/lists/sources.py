@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..ctl.decode import decode_ctl
+from ..ctl.decode import decode_ctl, decode_header
 from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.certificates import CertInfo, load_certificates
@@ -20,7 +20,9 @@ from ..formats.sst import SerializedStore, read_sst
 from ..formats.stl import SignedCtl, SignerFacts, parse_signed_ctl, signer_facts
 from ..limits import MAX_INPUT_FILE, TooBig, read_capped
 from ..model import TrustList
-from .reader import LoadedList, load_list
+
+if TYPE_CHECKING:
+    from .reader import LoadedList
 
 
 @dataclass
@@ -37,6 +39,15 @@ class Source:
     certificates: list[bytes] = field(default_factory=list)
     member: str | None = None  # the .stl's name inside a cab
     loaded: LoadedList | None = None  # for a declarative list (.toml)
+    #: set when only the header was decoded (``read_source(..., entries=False)``): the
+    #: trust list's ``entries`` are then empty and this says how many the file holds
+    counted_entries: int | None = None
+
+    @property
+    def entry_count(self) -> int:
+        if self.counted_entries is not None:
+            return self.counted_entries
+        return len(self.trust_list.entries) if self.trust_list is not None else 0
 
     def signers(self) -> list[SignerFacts]:
         return signer_facts(self.signed) if self.signed else []
@@ -53,41 +64,49 @@ def read_bytes(path: Path) -> bytes:
         raise FormatError(f"cannot read ({exc.strerror})", path=path) from None
 
 
-def read_source(path: Path, progress: Callable[[int], None] | None = None) -> Source:
+def read_source(path: Path, progress: Callable[[int, int], None] | None = None, *,
+                entries: bool = True) -> Source:
+    """``progress(done, total)`` is told how many entries are decoded (``decode_ctl``).
+    ``entries=False`` decodes a CTL's header only and counts its entries (``show
+    --header-only`` of a 1M-entry file in the time of its start-up); a list is read whole."""
     path = Path(path)
     if path.is_dir():
         return Source(path, CERTS, certificates=_folder_certificates(path))
-    return source_from_bytes(path, read_bytes(path), progress)
+    return source_from_bytes(path, read_bytes(path), progress, entries=entries)
 
 
-def source_from_bytes(path: Path, data: bytes, progress: Callable[[int], None] | None = None,
-                      lists: bool = True) -> Source:
+def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], None] | None = None,
+                      lists: bool = True, *, entries: bool = True) -> Source:
     """``read_source`` of bytes already read; ``path`` names them in errors (a file, or
     ``repo:file@commit`` for a version read from git). With ``lists`` False a declarative
     list is refused: its relative paths mean nothing away from its folder."""
     path = Path(path)
+    decode = _decoder(entries, progress)
     name = path.name.split(".")[0] or "ctl"
     kind = sniff(data)
     if kind == CAB:
         member, stl = ctl_member(data, path=path)
-        source = _signed_source(Path(f"{path}:{member}"), stl, member.split(".")[0] or name, progress)
+        source = _signed_source(Path(f"{path}:{member}"), stl, member.split(".")[0] or name, decode)
         return replace(source, path=path, kind=CAB, member=member)
     if kind == SST:
-        return _sst_source(path, read_sst(data, path=path), name, progress)
+        return _sst_source(path, read_sst(data, path=path), name, decode)
     if kind == STL:
-        return _signed_source(path, data, name, progress)
+        return _signed_source(path, data, name, decode)
     if kind == CTL:
-        return Source(path, CTL, decode_ctl(data, name=name, path=path, progress=progress))
+        tl, counted = decode(data, name=name, path=path, base=0)
+        return Source(path, CTL, tl, counted_entries=counted)
     if kind == LIST:
         if not lists:
             raise FormatError("is a declarative list; only CTL files (.stl, .cab, .sst, bare CTL) "
                               "can be read from here", path=path)
+        from .reader import load_list  # TOML and the list checks: only for a list
+
         loaded = load_list(path)  # reads and decodes again, naming a bad byte cleanly
         return Source(path, LIST, loaded.trust_list, loaded=loaded)
     return Source(path, CERTS, certificates=load_certificates(data, path=path))
 
 
-def read_ctl(path: Path, progress: Callable[[int], None] | None = None) -> Source:
+def read_ctl(path: Path, progress: Callable[[int, int], None] | None = None) -> Source:
     """A source that must hold a CTL (show of a list, verify, diff, import of a CTL)."""
     source = read_source(path, progress)
     if source.trust_list is None:
@@ -113,18 +132,29 @@ def signed_bytes(path: Path) -> bytes:
     return data
 
 
-def _signed_source(path, data, name, progress) -> Source:
+def _decoder(entries: bool, progress):
+    """decode(der, name=, path=, base=) -> (trust list, entry count when only counted)."""
+    if not entries:
+        return decode_header
+
+    def decode(der, **where):
+        return decode_ctl(der, progress=progress, **where), None
+
+    return decode
+
+
+def _signed_source(path, data, name, decode) -> Source:
     signed = parse_signed_ctl(data, path=path)
-    tl = decode_ctl(signed.ctl_der, name=name, path=path, base=signed.ctl_offset, progress=progress)
-    return Source(Path(path), STL, tl, signed)
+    tl, counted = decode(signed.ctl_der, name=name, path=path, base=signed.ctl_offset)
+    return Source(Path(path), STL, tl, signed, counted_entries=counted)
 
 
-def _sst_source(path, store: SerializedStore, name, progress) -> Source:
+def _sst_source(path, store: SerializedStore, name, decode) -> Source:
     certs = [c.der for c in store.certificates]
     if len(store.ctls) > 1:
         raise FormatError(f"serialized store holds {len(store.ctls)} CTLs; ctlbuild reads one", path=path)
     if store.ctls:
-        inner = _signed_source(path, store.ctls[0].der, name, progress)
+        inner = _signed_source(path, store.ctls[0].der, name, decode)
         return replace(inner, kind=SST, store=store, certificates=certs)
     return Source(path, SST, store=store, certificates=certs)
 

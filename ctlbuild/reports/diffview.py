@@ -25,7 +25,6 @@ from ..thumbprint import format_hex
 from ..timeutil import Filetime, iso
 from .diff import DATE_ATTRIBUTES, SET_ATTRIBUTES, AttrChange, CtlDiff, EntryChange, ExtensionChange, FieldChange
 from .i18n import Messages, messages
-from .templating import render_template
 from .terminal import printable
 
 FORMATS = ("text", "md", "html", "json")
@@ -275,6 +274,8 @@ def render_diff(d: CtlDiff, fmt: str = "text", lang: str = "en", style: str = "s
     view = diff_view(d, lang, style)
     if fmt == "text":
         return render_text(view, paint)
+    from .templating import render_template  # Jinja2: only for the Markdown and HTML reports
+
     return render_template("diff", fmt, {**view, "t": messages(lang)}, lang=lang, templates=templates)
 
 

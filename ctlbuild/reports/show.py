@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import base64
-from typing import Iterator
+from itertools import islice
+from typing import Iterable, Iterator
 
 from .._gc import paused as gc_paused
 from ..ctl import attributes
@@ -24,15 +25,49 @@ from .terminal import printable
 
 
 def describe(tl: TrustList, signers: list[SignerFacts] | None = None, path=None, style: str = "spaced",
-             entries: bool = True) -> dict:
-    data = {"file": str(path) if path is not None else None, "header": header(tl, signers or [])}
+             entries: bool = True, entry_count: int | None = None) -> dict:
+    """``entry_count`` for a trust list decoded without its entries (``decode_header``)."""
+    data = {"file": str(path) if path is not None else None, "header": header(tl, signers or [], entry_count)}
     if entries:
         with gc_paused():  # a dict (and lists) per entry, none cyclic: see ctlbuild._gc
-            data["entries"] = [entry_data(e, tl.subject_algorithm, style) for e in tl.entries]
+            data["entries"] = list(iter_entry_data(tl, style))
     return data
 
 
-def header(tl: TrustList, signers: list[SignerFacts]) -> dict:
+def iter_entry_data(tl: TrustList, style: str = "spaced") -> Iterator[dict]:
+    """``describe``'s entries one at a time, for writers that stream a big list."""
+    algorithm = tl.subject_algorithm
+    for e in tl.entries:
+        yield entry_data(e, algorithm, style)
+
+
+#: Entries serialised per orjson call when streaming: big enough that the per-call cost
+#: vanishes, small enough that a 1M-entry document (~600 MB) is never held whole.
+JSON_BATCH = 2000
+
+
+def json_document(data: dict, entries: Iterable[dict] = ()) -> Iterator[bytes]:
+    """``data`` with ``"entries": [*entries]`` appended, as UTF-8 JSON pieces (orjson, two-space
+    indent, non-ASCII as is) whose concatenation is byte for byte
+    ``orjson.dumps({**data, "entries": list(entries)}, option=OPT_INDENT_2)`` plus a newline —
+    made a batch of entries at a time, so memory stays flat whatever the list's size."""
+    import orjson  # only the JSON writers need it
+
+    option = orjson.OPT_INDENT_2
+    head = orjson.dumps({**data, "entries": []}, option=option)
+    if not head.endswith(b"[]\n}"):  # "entries" is the last key, so its empty list ends the text
+        raise AssertionError("unexpected orjson layout")
+    entries = iter(entries)
+    first = True
+    while batch := list(islice(entries, JSON_BATCH)):
+        # A list dumped alone has its items at two spaces; in the document they sit at four.
+        items = orjson.dumps(batch, option=option)[2:-2]
+        yield (head[:-4] + b"[\n" if first else b",\n") + b"  " + items.replace(b"\n", b"\n  ")
+        first = False
+    yield head + b"\n" if first else b"\n  ]\n}\n"
+
+
+def header(tl: TrustList, signers: list[SignerFacts], entry_count: int | None = None) -> dict:
     return {
         "name": tl.name,
         "kind": tl.kind,
@@ -42,7 +77,7 @@ def header(tl: TrustList, signers: list[SignerFacts]) -> dict:
         "this_update": iso(tl.this_update),
         "next_update": iso(tl.next_update) if tl.next_update else None,
         "subject_algorithm": {"oid": tl.subject_algorithm, "name": HASH_NAMES.get(tl.subject_algorithm)},
-        "entry_count": len(tl.entries),
+        "entry_count": len(tl.entries) if entry_count is None else entry_count,
         "extensions": [_extension(x) for x in tl.extensions],
         "signers": [s.as_dict() for s in signers],
     }

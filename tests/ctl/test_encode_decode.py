@@ -128,3 +128,73 @@ def test_malformed_ctl_names_the_offset():
     with pytest.raises(FormatError) as caught:
         decode_ctl(broken, path="x.stl", base=100)
     assert "x.stl at offset" in str(caught.value)
+
+
+def test_header_only_counts_without_decoding_and_agrees_with_decode():
+    from datetime import datetime, timezone
+
+    from ctlbuild.ctl.decode import decode_ctl, decode_header
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.model import Entry, TrustList
+
+    long_name = "x" * 200  # entries of two-byte lengths too
+    entries = [Entry(i.to_bytes(20, "big"), friendly_name=long_name if i % 3 else None) for i in range(300)]
+    tl = TrustList("t", "disallowed", datetime(2024, 1, 1, tzinfo=timezone.utc), entries)
+    der = encode_ctl(tl)
+    header, count = decode_header(der)
+    assert count == 300 and not header.entries
+    assert header.this_update == decode_ctl(der).this_update
+
+
+def test_header_only_refuses_an_entry_that_runs_past_its_list():
+    from datetime import datetime, timezone
+
+    import pytest
+
+    from ctlbuild.ctl.decode import decode_header
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.errors import FormatError
+    from ctlbuild.model import Entry, TrustList
+
+    tl = TrustList("t", "disallowed", datetime(2024, 1, 1, tzinfo=timezone.utc), [Entry(bytes(20))] * 2)
+    der = bytearray(encode_ctl(tl))
+    last = der.rindex(b"\x30\x16")  # the last entry: SEQUENCE of 22 bytes
+    der[last + 1] = 0x30  # now claims more bytes than its list holds
+    with pytest.raises(FormatError, match="runs past"):
+        decode_header(bytes(der))
+
+
+def test_attribute_sets_shared_by_entries_decode_to_equal_entries():
+    from datetime import datetime, timezone
+
+    from ctlbuild.ctl.decode import decode_ctl
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.model import Entry, TrustList
+    from ctlbuild.timeutil import Filetime
+
+    since = Filetime.from_datetime(datetime(2020, 1, 1, tzinfo=timezone.utc))
+    entries = [Entry(i.to_bytes(20, "big"), disabled_since=since, ekus=("1.3.6.1.5.5.7.3.1",),
+                     friendly_name="n" if i == 5 else None) for i in range(50)]
+    tl = TrustList("t", "disallowed", datetime(2024, 1, 1, tzinfo=timezone.utc), entries)
+    assert list(decode_ctl(encode_ctl(tl)).entries) == entries
+
+
+def test_header_only_count_of_alike_entries_still_refuses_a_bad_one():
+    from datetime import datetime, timezone
+
+    import pytest
+
+    from ctlbuild.ctl.decode import decode_header
+    from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.errors import FormatError
+    from ctlbuild.model import Entry, TrustList
+
+    tl = TrustList("t", "disallowed", datetime(2024, 1, 1, tzinfo=timezone.utc),
+                   [Entry(i.to_bytes(20, "big")) for i in range(1, 101)])
+    der = encode_ctl(tl)
+    assert decode_header(der)[1] == 100  # all alike: the strided check
+    entry = der.index(b"\x30\x16\x04\x14" + (50).to_bytes(20, "big"))
+    for bad in (b"\x31\x16", b"\x30\x17"):  # a SET instead of a SEQUENCE; a length one too long
+        broken = der[:entry] + bad + der[entry + 2:]
+        with pytest.raises(FormatError):
+            decode_header(broken)

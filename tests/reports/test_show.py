@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from ctlbuild._cli import main
 from ctlbuild.reports.show import describe_property
+from tests.conftest import SIGNING_TIME
 from tests.fixtures_ms import fixture
 
 RELEASES = ["authroot-2018-05-18", "authroot-2018-06-19"]
@@ -65,3 +66,30 @@ def test_describe_property():
     assert (odd["decoded"], odd["value"]) == (False, "41")
     unknown = describe_property(4242, b"\xab")
     assert (unknown["name"], unknown["value"], unknown["decoded"]) == ("prop_4242", "ab", False)
+
+
+def test_json_document_is_orjson_of_the_whole_in_batches():
+    import orjson
+
+    from ctlbuild.reports.show import JSON_BATCH, json_document
+    head = {"file": "f.stl", "header": {"name": "ä", "usages": [{"oid": "1.2", "name": None}]}}
+    for n in (0, 1, JSON_BATCH, JSON_BATCH + 1, 2 * JSON_BATCH + 7):
+        entries = [{"identifier": f"{i:040x}", "ekus": [{"oid": "1.3"}], "note": "中"} for i in range(n)]
+        got = b"".join(json_document(head, iter(entries)))
+        assert got == orjson.dumps({**head, "entries": entries}, option=orjson.OPT_INDENT_2) + b"\n", n
+
+
+def test_show_header_only_counts_the_entries(tmp_path, dev_keys):
+    result = CliRunner().invoke(main, ["build", "examples/diginotar-kb2616676.toml", "--keys",
+                                       str(dev_keys.root_cert.parent), "-o", str(tmp_path),
+                                       "--signing-time", SIGNING_TIME])
+    assert result.exit_code == 0, result.output
+    stl = str(tmp_path / "diginotar-kb2616676.stl")
+    full = show_json(stl)
+    head = CliRunner().invoke(main, ["show", stl, "--json", "--header-only"])
+    assert head.exit_code == 0, head.output
+    data = json.loads(head.stdout)
+    assert "entries" not in data and data["header"] == full["header"]
+    assert data["header"]["entry_count"] == len(full["entries"]) > 0
+    text = CliRunner().invoke(main, ["show", stl, "--header-only"]).stdout
+    assert f"Entries:           {len(full['entries'])}" in text and "Thumbprint" not in text

@@ -1,0 +1,73 @@
+"""Start-up: a command imports only what it uses (issue 11). ``ctlbuild --version`` loads
+neither cryptography nor Jinja2; ``import ctlbuild`` loads nothing but its version; the
+public names still resolve, on first use."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import SIGNING_TIME
+
+HEAVY = ("cryptography", "jinja2", "asn1crypto", "rtoml", "cabarchive", "pkcs11", "orjson")
+
+
+def loaded_after(code: str) -> set[str]:
+    """The heavy top-level packages in sys.modules after running ``code`` in a fresh interpreter."""
+    probe = code + "\nimport sys, json\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(json.loads(out.splitlines()[-1])) & set(HEAVY)
+
+
+def test_version_loads_no_library():
+    code = ("from ctlbuild._cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit as e:\n    assert e.code == 0\n")
+    assert loaded_after(code) == set()
+
+
+def test_import_ctlbuild_loads_no_library():
+    assert loaded_after("import ctlbuild; ctlbuild.__version__") == set()
+
+
+def test_help_lists_every_command_in_order_without_running_them():
+    from click.testing import CliRunner
+
+    from ctlbuild._cli import COMMANDS, main
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == list(COMMANDS)
+
+
+def test_unknown_command_is_a_usage_error():
+    from click.testing import CliRunner
+
+    from ctlbuild._cli import main
+    result = CliRunner().invoke(main, ["nosuch"])
+    assert result.exit_code == 2 and "No such command" in result.output
+
+
+def test_public_api_resolves_lazily():
+    import ctlbuild
+    for name in ctlbuild.__all__:
+        assert getattr(ctlbuild, name) is not None, name
+    assert set(ctlbuild.__all__) <= set(dir(ctlbuild))
+    from ctlbuild.lists.reader import load_list
+    assert ctlbuild.load_list is load_list
+    with pytest.raises(AttributeError):
+        ctlbuild.no_such_name  # noqa: B018
+
+
+def test_show_of_a_ctl_loads_no_templates_nor_toml(tmp_path, dev_keys):
+    from click.testing import CliRunner
+
+    from ctlbuild._cli import main
+    result = CliRunner().invoke(main, ["build", "examples/diginotar-kb2616676.toml", "--keys",
+                                       str(dev_keys.root_cert.parent), "-o", str(tmp_path),
+                                       "--signing-time", SIGNING_TIME])
+    assert result.exit_code == 0, result.output
+    stl = tmp_path / "diginotar-kb2616676.stl"
+    code = ("from ctlbuild._cli import main\n"
+            f"try:\n    main(['show', {str(stl)!r}])\nexcept SystemExit as e:\n    assert e.code == 0\n")
+    assert not loaded_after(code) & {"jinja2", "rtoml", "cabarchive", "pkcs11"}
