@@ -10,6 +10,7 @@ from ..build.outputs import OutputDir
 from ..lists.reader import load_list
 from ..mirror.deploy import build_kit
 from ..mirror.inputs import CertificatePool
+from .common import plural
 
 
 @click.command("deploy")
@@ -39,5 +40,5 @@ def command(list_path, out_dir, mirror_url, certs_dirs):
         out.commit(kit.files)
     for note in kit.notes:
         click.echo(f"ctlbuild: warning: {note}", err=True)
-    click.echo(f"{kit.name}: {len(kit.thumbprints)} certificates for Cert:\\LocalMachine\\{kit.store} → "
+    click.echo(f"{kit.name}: {plural(len(kit.thumbprints), 'certificate')} for Cert:\\LocalMachine\\{kit.store} → "
                + ", ".join(str(out_dir / name) for name in kit.files))

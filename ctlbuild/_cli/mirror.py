@@ -19,7 +19,7 @@ from ..signing.keyfiles import load_cert_file
 from ..timeutil import parse_duration
 from ..verify.verifier import FAIL, WARN
 from .build import _signer_spec, _Signers  # the same signer resolution as build
-from .common import insecure_key_permissions, parse_time, signing_time
+from .common import insecure_key_permissions, parse_time, plural, signing_time
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -81,10 +81,11 @@ def build_command(inputs, out_dir, certs_dirs, keep_removed, key, cert, chain, k
     for note in plan.notes:
         click.echo(f"ctlbuild: warning: {note}", err=True)
     for role, record in plan.manifest.ctls.items():
-        click.echo(f"{out_dir / record['file']}: {record['entries']} entries, sequence {record['sequence']}")
+        click.echo(f"{out_dir / record['file']}: {plural(record['entries'], 'entry', 'entries')}, "
+                   f"sequence {record['sequence']}")
     crts = sum(1 for n in plan.manifest.files if n.endswith(".crt"))
     click.echo(f"{out_dir}: {len(plan.staged) - 1} files written, {plan.unchanged} unchanged, "
-               f"{len(plan.delete)} deleted; {crts} root certificates, {len(plan.manifest.removed)} removed "
+               f"{len(plan.delete)} deleted; {plural(crts, 'root certificate')}, {len(plan.manifest.removed)} removed "
                "roots in their grace period")
 
 
