@@ -118,9 +118,10 @@ def _chained_ctl(folder: Path) -> tuple[Path, Path]:
     from cryptography.x509.oid import NameOID
 
     from ctlbuild.ctl.encode import encode_ctl
+    from ctlbuild.formats.stl import sign_ctl
     from ctlbuild.lists.reader import load_list
     from ctlbuild.oids import Usage
-    from ctlbuild.signing.signer import FileSigner, sign_ctl
+    from ctlbuild.signing.signer import FileSigner
 
     now = datetime.now(timezone.utc)
     keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(3)]
