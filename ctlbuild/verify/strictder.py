@@ -34,7 +34,7 @@ def der_problem(data: bytes, opaque: frozenset[int] = frozenset()) -> str | None
     starting at an ``opaque`` offset are checked for their tag and length only: the caller
     has their content checked by a strict parser (certificates, by cryptography)."""
     try:
-        end = _walk(data, 0, len(data), 0, opaque)
+        end = _walk(data, 0, len(data), 0, opaque, set())
         if end != len(data):
             raise NotDer("trailing bytes after the outer element", end)
     except NotDer as exc:
@@ -42,7 +42,14 @@ def der_problem(data: bytes, opaque: frozenset[int] = frozenset()) -> str | None
     return None
 
 
-def _walk(data: bytes, pos: int, end: int, depth: int, opaque=frozenset()) -> int:
+#: SETs up to this size are remembered once checked: a 1M-entry list built from [defaults]
+#: gives every entry the same subjectAttributes SET, which is then checked once, not a
+#: million times (its DER is a property of its bytes alone). At most _SEEN_LIMIT are kept.
+_SEEN_SIZE = 4096
+_SEEN_LIMIT = 65536
+
+
+def _walk(data: bytes, pos: int, end: int, depth: int, opaque=frozenset(), seen: set | None = None) -> int:
     """Check the one element at ``pos``; return where it ends."""
     if depth > MAX_DEPTH:
         raise NotDer(f"nesting deeper than {MAX_DEPTH}", pos)
@@ -69,14 +76,21 @@ def _walk(data: bytes, pos: int, end: int, depth: int, opaque=frozenset()) -> in
             raise NotDer(f"constructed encoding of universal type {number} (DER requires primitive)", start)
         previous = None
         is_set = universal and number == 17
+        key = None
+        if is_set and seen is not None and content_end - start <= _SEEN_SIZE:
+            key = (depth, data[start:content_end])  # the depth too: the limit depends on where it stands
+            if key in seen:
+                return content_end
         while pos < content_end:
-            child_end = _walk(data, pos, content_end, depth + 1, opaque)
+            child_end = _walk(data, pos, content_end, depth + 1, opaque, seen)
             if is_set:
                 child = data[pos:child_end]
                 if previous is not None and previous > child:
                     raise NotDer("SET elements not in DER (ascending) order", start)
                 previous = child
             pos = child_end
+        if key is not None and len(seen) < _SEEN_LIMIT:
+            seen.add(key)
     elif tag & 0xC0 == 0 and number in _CHECKED:
         _primitive(number, data[pos:content_end], start)
     return content_end
