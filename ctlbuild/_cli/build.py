@@ -9,21 +9,18 @@ import click
 
 from ..build.outputs import compare_outputs, read_manifest, write_outputs
 from ..build.pipeline import build_content, build_list
-from ..errors import SignerKeyError, UsageError
+from ..errors import UsageError
 from ..formats.certificates import eku_oids
 from ..lists.reader import load_list
 from ..oids import SIGNING_DIGESTS, Usage
-from ..reports.show import printable
-from ..signing.devkeys import DevKeyPaths
-from ..signing.open import open_signer
+from ..reports.terminal import printable
 from .common import (
     ProgressBar,
     insecure_key_permissions,
-    passphrase,
-    pkcs11_pin,
     plural,
     signing_time,
 )
+from .signers import Signers, signer_spec
 
 
 @click.command("build")
@@ -75,14 +72,14 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
     loaded = _load_all(lists)
     recorded = read_manifest(out_dir)["lists"] if check else {}
     files, records = {}, {}
-    signers = _Signers(insecure_key_permissions)
+    signers = Signers(insecure_key_permissions)
     try:
         for item in loaded:
             if content_only:
                 result = build_content(item)
             else:
                 when = _signing_time_for(item, signing_time_text, recorded)
-                spec = _signer_spec(item, key, cert, chain, keys_dir)
+                spec = signer_spec(item, key, cert, chain, keys_dir)
                 result = _build_signed(item, signers.get(spec, scheme or (item.signer and item.signer.scheme)),
                                        when, digest or (item.signer.digest if item.signer else "sha256"),
                                        notes=not check)
@@ -138,25 +135,6 @@ def _report_check(out_dir, files, records):
     click.echo(f"{out_dir}: {plural(len(files), 'file')} and their manifest records match a rebuild")
 
 
-class _Signers:
-    """One signer per key for the whole build: a token is logged in to, and a PIN or
-    passphrase asked for, once; token sessions are closed at the end."""
-
-    def __init__(self, allow_insecure_permissions: bool):
-        self._allow_insecure = allow_insecure_permissions
-        self._open = {}
-
-    def get(self, spec, scheme):
-        if (spec, scheme) not in self._open:
-            self._open[spec, scheme] = open_signer(*spec, scheme=scheme, passphrase=passphrase, pin=pkcs11_pin,
-                                                   allow_insecure_permissions=self._allow_insecure)
-        return self._open[spec, scheme]
-
-    def close(self):
-        for signer in self._open.values():
-            signer.close()
-
-
 def _note_ctl_only(result, item):
     if not any(name.endswith(".sst") for name in result.files):
         return
@@ -169,19 +147,6 @@ def _note_ctl_only(result, item):
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         click.echo(f"ctlbuild: warning: {result.name}: {plural(len(names), 'entry', 'entries')} CTL only "
                    f"(no certificate, so not in the .sst): {shown}", err=True)
-
-
-def _signer_spec(item, key, cert, chain, keys_dir):
-    if key:
-        return key, cert, tuple(chain)
-    if item.signer:
-        s = item.signer
-        return s.key, s.cert, s.chain + tuple(chain)
-    dev = DevKeyPaths.in_dir(keys_dir)
-    if not dev.signer_key.exists():
-        raise SignerKeyError(f"{item.path}: no signer: the list has no [signer], no --key was given, and "
-                             f"{dev.signer_key} does not exist (run 'ctlbuild keys init' for development keys)")
-    return str(dev.signer_key), dev.signer_cert, tuple(chain)
 
 
 def _warn_usage(item, signer):

@@ -10,7 +10,7 @@ from ..build.outputs import atomic_write
 from ..errors import OutputError
 from ..lists.importer import import_source
 from ..lists.sources import read_source
-from ..reports.show import printable
+from ..reports.terminal import printable
 from .common import ProgressBar, parse_time
 
 

@@ -18,8 +18,8 @@ from ..mirror.inputs import CertificatePool, input_from_ctl, input_from_list
 from ..signing.keyfiles import load_cert_file
 from ..timeutil import parse_duration
 from ..verify.verifier import FAIL, WARN
-from .build import _signer_spec, _Signers  # the same signer resolution as build
 from .common import insecure_key_permissions, parse_time, plural, signing_time
+from .signers import Signers, signer_spec
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -91,13 +91,13 @@ def build_command(inputs, out_dir, certs_dirs, keep_removed, key, cert, chain, k
 
 def _inputs(paths, now, signer_options, allow_insecure):
     key, cert, chain, keys_dir = signer_options
-    signers = _Signers(allow_insecure)
+    signers = Signers(allow_insecure)
     try:
         items = []
         for path in paths:
             if sniff(read_bytes(path)) == LIST:
                 loaded = load_list(path)
-                spec = _signer_spec(loaded, key, cert, chain, keys_dir)
+                spec = signer_spec(loaded, key, cert, chain, keys_dir)
                 scheme = loaded.signer.scheme if loaded.signer else None
                 digest = loaded.signer.digest if loaded.signer and loaded.signer.digest else "sha256"
                 items.append(input_from_list(loaded, signers.get(spec, scheme), signing_time=now, digest=digest))

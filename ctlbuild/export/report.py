@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..oids import eku_name
-from ..reports.show import printable
+from ..reports.terminal import printable
 from ..timeutil import iso
 from .plan import ANCHOR, ASPECTS, BLOCKLIST, OMIT, RECORD, Decision
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ..ctl import der
 from ..oids import eku_name
-from ..reports.show import printable
+from ..reports.terminal import printable
 from ..timeutil import iso
 from .plan import APPROXIMATED, DROPPED, Decision
 

@@ -23,7 +23,7 @@ from ..oids import SIGNING_DIGESTS, USAGE_NAMES, is_oid
 from ..signing.open import is_pkcs11_uri
 from ..thumbprint import parse_hex
 from ..timeutil import parse_duration
-from .validators import Checker, text_or_none, translations
+from .validators import Checker, str_or_none, translations
 
 LIST_KEYS = {"name", "kind", "identifier", "identifier_hex", "sequence", "this_update", "next_update",
              "validity", "usages", "subject_algorithm", "cert_properties", "signer", "advisory", "opus",
@@ -76,7 +76,7 @@ def _day(when) -> str | None:
     """A date as the changelog keeps it (ISO); a date-time keeps its day."""
     if isinstance(when, datetime):
         return when.date().isoformat()
-    return when.isoformat() if isinstance(when, date) else text_or_none(when)
+    return when.isoformat() if isinstance(when, date) else str_or_none(when)
 
 
 def read_header(check: Checker, d: dict) -> Header:
@@ -191,7 +191,7 @@ class _HeaderReader:
             texts = translations(t.get("l10n", {}), {"title", "revision_note"})
         except ValueError as exc:
             self.check.fail(str(exc), "advisory", "l10n")
-        return Advisory(title=self.check.string(t, "title", "advisory"), number=text_or_none(t.get("number")),
+        return Advisory(title=self.check.string(t, "title", "advisory"), number=str_or_none(t.get("number")),
                         date=_day(when), url=self.check.string(t, "url", "advisory"),
                         revision_note=self.check.string(t, "revision_note", "advisory"), l10n=texts,
                         version=self.version(t, "advisory"), revisions=self.revisions(t.get("revisions", [])))

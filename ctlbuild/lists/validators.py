@@ -232,6 +232,6 @@ def type_name(value) -> str:
             dict: "a table"}.get(type(value), type(value).__name__)
 
 
-def text_or_none(value):
+def str_or_none(value):
     return None if value is None else str(value)
 

@@ -31,7 +31,7 @@ from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sst import read_sst
 from ..formats.stl import parse_signed_ctl, signer_facts
 from ..model import TrustList
-from ..reports.show import printable
+from ..reports.terminal import printable
 from ..timeutil import iso
 from ..verify.verifier import FAIL, PASS, WARN, verify_ctl
 from .layout import CAB_ROLES, DISALLOWED_SST, MANIFEST, Role, classify, crt_name

@@ -20,8 +20,8 @@ from ..timeutil import iso
 from .diff import EntryChange
 from .diffview import change_lines
 from .i18n import Messages, messages
-from .show import printable
 from .templating import render_template
+from .terminal import printable
 
 FORMATS = ("text", "md", "html", "json")
 SCHEMA_VERSION = 1

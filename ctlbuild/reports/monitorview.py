@@ -22,7 +22,7 @@ from ..history.trust import Reason, Verdict
 from ..oids import eku_name
 from ..timeutil import Filetime, iso
 from .i18n import Messages, messages
-from .show import printable
+from .terminal import printable
 
 TRUST_SCHEMA_VERSION = 1
 STATUS_SCHEMA_VERSION = 1

@@ -15,6 +15,7 @@ from ctlbuild.model import Entry, TrustList
 from tests.conftest import NOW, SIGNING_TIME
 from tests.export.pki import make_root, scenario, write_list
 from tests.peers import DIGINOTAR, require_fixtures
+from tests.schemas import validate as check_schema
 
 SCHEMA = Path("ctlbuild/reports/schemas/export-report.schema.json")
 AT = "2024-06-01T00:00:00Z"
@@ -31,10 +32,7 @@ def ok(*args, env=None):
 
 
 def validate(data: dict) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    check_schema(data, SCHEMA)
 
 
 @pytest.fixture(scope="module")

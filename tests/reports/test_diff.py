@@ -8,7 +8,6 @@ import random
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from ctlbuild._cli import main
@@ -30,6 +29,7 @@ from ctlbuild.timeutil import Filetime
 from tests.conftest import SIGNING_TIME
 from tests.fixtures_ms import fixture
 from tests.golden import assert_golden
+from tests.schemas import validate as check_schema
 
 OLD_LIST, NEW_LIST = Path("examples/diginotar-kb2607712.toml"), Path("examples/diginotar-kb2616676.toml")
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -57,10 +57,7 @@ def write_ctl(path: Path, tl: TrustList) -> Path:
 
 
 def validate(data: dict) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
+    check_schema(data, SCHEMA_PATH)
 
 
 # -- entries --------------------------------------------------------------------------------------

@@ -237,7 +237,7 @@ def test_rsa_rebuild_is_byte_identical(hsm, tmp_path):
 
 
 def test_one_login_for_several_lists(hsm, tmp_path, monkeypatch):
-    import ctlbuild._cli.build as build_command
+    import ctlbuild._cli.signers as build_command  # where build and mirror ask for the PIN
 
     asked = []
     monkeypatch.setattr(build_command, "pkcs11_pin", lambda token: asked.append(token) or PIN)
