@@ -46,7 +46,6 @@ def init(folder: Path, algorithm: str, uri: str | None, not_before: str, days: i
     token beside it. The root CA stays in files.
 
     \b
-    \b
     Both certificates are valid from --not-before (default 2000-01-01) for --days, so
     reproducible builds may sign at the dates of past releases.
 

@@ -412,10 +412,12 @@ def strays(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], manif
     records for them (a build removes these), and those named like their outputs that
     nothing records (left by an older build, which a build never removes)."""
     recorded = {name for record in manifest.values() for name in _recorded_outputs(record)}
+    others = {name for list_name, record in manifest.items() if list_name not in lists
+              for name in _recorded_outputs(record)}
     found = []
     for list_name in lists:
         for name in sorted(_recorded_outputs(manifest.get(list_name))):
-            if name not in files and os.path.lexists(out_dir / name):
+            if name not in files and name not in others and os.path.lexists(out_dir / name):
                 found.append(f"{name}: a stray: recorded in {MANIFEST} for {list_name}, which no longer "
                              "produces it (a build removes it)")
         for name in (list_name + suffix for suffix in OUTPUT_SUFFIXES):
