@@ -50,5 +50,8 @@ fuzz: $(STAMP)
 	$(BIN)/python -m pip install --quiet atheris
 	$(BIN)/python -m tests.fuzz.run_atheris --seconds $(FUZZ_SECONDS)
 
+# Everything builds and the demo write (never keys/, never other files in out/).
 clean:
-	rm -rf $(VENV) out/*.stl out/*.json out/*.txt out/mirror out/deploy .test-artifacts
+	rm -rf $(VENV) .test-artifacts out/mirror out/deploy out/.ctlbuild-staging
+	rm -f out/*.stl out/*.sst out/*.cab out/*.ctl out/*.changelog.md out/*.html out/*.json out/*.txt \
+	  out/.ctlbuild.lock

@@ -33,6 +33,9 @@ REMEDIES = {
     "templates": "--templates takes a folder",
     "passphrase": "set CTLBUILD_KEY_PASSPHRASE, or run in a terminal to be asked",
     "export_password": "set CTLBUILD_EXPORT_PASSWORD, or run in a terminal to be asked",
+    "dev_keys": "make development keys that cover it with 'ctlbuild keys init --force' (valid from "
+                "2000-01-01 for 50 years; --dir DIR for other than keys/, --not-before DATE --days N to choose)",
+    "force": "or pass --force to replace them",
 }
 
 

@@ -90,11 +90,13 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
     if check:
         _report_check(out_dir, files, records)
         return
-    manifest = write_outputs(out_dir, files, records)
+    # --content-only writes a .ctl to compare: the signed outputs it does not rebuild stay.
+    published = write_outputs(out_dir, files, records, remove_stale=not content_only)
     for name, record in records.items():
         click.echo(f"{name}: {plural(record['entries'], 'entry', 'entries')} → "
                    + ", ".join(str(out_dir / f) for f in record["outputs"]))
-    click.echo(f"manifest: {manifest}")
+    _report_stale(out_dir, published)
+    click.echo(f"manifest: {published.manifest}")
 
 
 def _load_all(lists):
@@ -123,6 +125,15 @@ def _build_signed(item, signer, when, digest, notes=True):
     if notes:  # --check compares; what the build said about the entries it said when it ran
         _note_ctl_only(result, item)
     return result
+
+
+def _report_stale(out_dir, published):
+    if published.removed:
+        click.echo(f"removed (no longer in the lists' outputs): "
+                   + ", ".join(printable(str(out_dir / name)) for name in published.removed))
+    for name, why in published.kept:
+        click.echo(f"ctlbuild: warning: {printable(str(out_dir / name))}: no longer an output, but {why}; "
+                   "left in place", err=True)
 
 
 def _report_check(out_dir, files, records):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from ..signing.devkeys import create_dev_keys, create_dev_keys_on_token
-from .common import pkcs11_pin
+from ..errors import UsageError
+from ..signing.devkeys import DEFAULT_DAYS, Validity, create_dev_keys, create_dev_keys_on_token
+from ..timeutil import iso
+from .common import parse_time, pkcs11_pin
 
 
 @click.group("keys")
@@ -24,7 +25,14 @@ def command():
 @click.option("--pkcs11", "uri", metavar="URI",
               help="Generate the signer key ON this PKCS#11 token (RFC 7512 URI; object= labels the key); "
                    "PIN from CTLBUILD_PKCS11_PIN or a prompt.")
-def init(folder: Path, algorithm: str, uri: str | None):
+@click.option("--not-before", "not_before", metavar="DATE", default="2000-01-01T00:00:00Z", show_default=True,
+              help="Start of both certificates' validity: a build can sign no earlier than this "
+                   "(SOURCE_DATE_EPOCH=1315872000 is 2011-09-13).")
+@click.option("--days", type=int, default=DEFAULT_DAYS, show_default=True,
+              help="Length of the validity from --not-before (the default ends 2050-01-01).")
+@click.option("--force", is_flag=True,
+              help="Replace development keys already in DIR (only once the new ones are made).")
+def init(folder: Path, algorithm: str, uri: str | None, not_before: str, days: int, force: bool):
     """Create a DEVELOPMENT root CA and a CTL-signing certificate it issues.
 
     \b
@@ -38,13 +46,19 @@ def init(folder: Path, algorithm: str, uri: str | None):
     token beside it. The root CA stays in files.
 
     \b
+    Both certificates are valid from --not-before (default 2000-01-01) for --days, so
+    reproducible builds may sign at the dates of past releases.
+
+    \b
     Examples:
       ctlbuild keys init --dir keys/
+      ctlbuild keys init --force --not-before 2011-01-01 --days 365
       CTLBUILD_PKCS11_PIN=1234 ctlbuild keys init --pkcs11 'pkcs11:token=dev;object=dev-signer'
     """
-    now = datetime.now(timezone.utc)
+    validity = _validity(not_before, days)
     if uri:
-        made = create_dev_keys_on_token(folder, uri, now, algorithm, pin=pkcs11_pin)
+        made = create_dev_keys_on_token(folder, uri, algorithm=algorithm, pin=pkcs11_pin, validity=validity,
+                                        force=force)
         click.echo(f"development keys written to {folder}/ and the token (not for production):")
         for p in made.all():
             click.echo(f"  {p}")
@@ -52,8 +66,16 @@ def init(folder: Path, algorithm: str, uri: str | None):
         click.echo(f"build with: ctlbuild build LIST.toml --key '{made.uri}'")
         click.echo(f"verify builds with: ctlbuild verify out/NAME.stl --anchor {made.root_cert}")
         return
-    paths = create_dev_keys(folder, now, algorithm)
-    click.echo(f"development keys written to {folder}/ (not for production):")
+    paths = create_dev_keys(folder, algorithm=algorithm, validity=validity, force=force)
+    click.echo(f"development keys written to {folder}/, valid {iso(validity.not_before)} .. "
+               f"{iso(validity.not_after)} (not for production):")
     for p in paths.all():
         click.echo(f"  {p}")
     click.echo(f"verify builds with: ctlbuild verify out/NAME.stl --anchor {paths.root_cert}")
+
+
+def _validity(not_before: str, days: int) -> Validity:
+    try:
+        return Validity.starting(parse_time(not_before, "--not-before"), days)
+    except ValueError as exc:
+        raise UsageError(f"--not-before/--days: {exc}") from None

@@ -24,6 +24,7 @@ import shutil
 import stat
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OutputError
@@ -38,6 +39,9 @@ COMMIT = "COMMIT"
 _OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,250}")
 #: Names a committed set removes after its renames (mirror: .crt files past their grace period).
 DELETE = "DELETE"
+#: How pipeline.build_list and build_content name a list's outputs (``<name><suffix>``):
+#: ``build --check`` names such files that nothing records (left by an older build).
+OUTPUT_SUFFIXES = (".stl", ".sst", "stl.cab", ".changelog.md", ".ctl")
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -111,7 +115,12 @@ class OutputDir:
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                if _is_linked(fd, self.path / LOCK):
+                    break
+                # The holder removed the file as it let go: lock the one now in its place.
+                os.close(fd)
+                fd = _open_lock(self.path / LOCK)
+                continue
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
                     os.close(fd)
@@ -125,17 +134,33 @@ class OutputDir:
         self._lock_fd = fd
 
     def _unlock(self) -> None:
+        """Remove the lock file, then release it: no pid outlives the build in out/ (two
+        identical builds leave identical folders). A waiter that held the removed file
+        sees it is unlinked and locks a new one (``_is_linked``)."""
         if self._lock_fd is not None:
+            path = self.path / LOCK
+            if _is_linked(self._lock_fd, path):  # ours still: never remove a file planted in its place
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass  # a read-only out/: the flock is released all the same
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = None
 
-    def publish(self, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
-        """Stage every file and the merged manifest, mark the set final, then rename it in."""
+    def publish(self, files: dict[str, bytes], lists: dict[str, dict], *, remove_stale: bool = True
+                ) -> "Published":
+        """Stage every file and the merged manifest, mark the set final, then rename it in.
+
+        A build owns the files its manifest records: with ``remove_stale``, those a list's
+        previous record names and its new one does not (``outputs`` changed) are removed in
+        the same journalled set, after the renames — but only plain files still as recorded."""
         manifest = read_manifest(self.path)
+        previous = dict(manifest["lists"])
         manifest["lists"].update(lists)
         manifest["lists"] = dict(sorted(manifest["lists"].items()))
-        self.commit({**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()})
-        return self.path / MANIFEST
+        removed, kept = stale_outputs(self.path, previous, manifest["lists"], lists) if remove_stale else ([], [])
+        self.commit({**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()}, removed)
+        return Published(self.path / MANIFEST, removed, kept)
 
     def commit(self, staged: dict[str, bytes], delete: tuple[str, ...] | list[str] = ()) -> None:
         """Stage ``staged`` (renamed into place in its order: put the manifest last), mark
@@ -159,6 +184,62 @@ class OutputDir:
         recover(self.path)
 
 
+@dataclass(frozen=True)
+class Published:
+    """What ``publish`` did: the manifest written, the stale outputs it removed, and the
+    ones it left in place with why (``(name, reason)``)."""
+
+    manifest: Path
+    removed: list[str]
+    kept: list[tuple[str, str]]
+
+
+def _recorded_outputs(record) -> dict:
+    outputs = record.get("outputs") if isinstance(record, dict) else None
+    return outputs if isinstance(outputs, dict) else {}
+
+
+def stale_outputs(out_dir: Path, previous: dict, merged: dict, lists: dict
+                  ) -> tuple[list[str], list[tuple[str, str]]]:
+    """(removable, kept): the files ``previous`` records for ``lists`` that their new records
+    (``lists``) do not and that no record of ``merged`` still names. Removable are those
+    that are still what was recorded — a plain file (never a link: a link is left, never
+    followed) of the recorded size and SHA-256; anything else is kept with the reason."""
+    still_owned = {name for record in merged.values() for name in _recorded_outputs(record)}
+    removable, kept = [], []
+    for list_name, record in lists.items():
+        for name, expected in _recorded_outputs(previous.get(list_name)).items():
+            if name in still_owned or name in _recorded_outputs(record):
+                continue
+            why = _why_kept(Path(out_dir), name, expected)
+            if why is None:
+                removable.append(name)
+            elif why:
+                kept.append((name, why))
+    return sorted(set(removable)), kept
+
+
+def _why_kept(out_dir: Path, name: str, expected) -> str | None:
+    """None when ``name`` may be removed; "" when there is nothing to remove; else why not."""
+    if not _OUTPUT_NAME.fullmatch(name) or name in (COMMIT, DELETE, MANIFEST):
+        return "not a name a build writes"
+    try:
+        info = os.lstat(out_dir / name)
+    except FileNotFoundError:
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        return "not a plain file (a link or folder is never removed or followed)"
+    if not isinstance(expected, dict) or expected.get("size") != info.st_size:
+        return "changed since the build that recorded it"
+    try:
+        data = read_capped(out_dir / name, info.st_size + 1)
+    except (TooBig, OSError):
+        return "changed since the build that recorded it"
+    if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
+        return "changed since the build that recorded it"
+    return None
+
+
 def _open_lock(path: Path) -> int:
     """The lock file, opened without following a link: a link planted in out/ would
     otherwise have its target truncated and overwritten with our pid."""
@@ -175,6 +256,16 @@ def _open_lock(path: Path) -> int:
         what = "has other hard links" if stat.S_ISREG(info.st_mode) else "is not a plain file"
         raise OutputError(f"{path}: {what}; a build will not lock (and overwrite) it: remove it")
     return fd
+
+
+def _is_linked(fd: int, path: Path) -> bool:
+    """Whether ``path`` is still the file open as ``fd`` (not removed, not replaced)."""
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def recover(out_dir: Path) -> None:
@@ -266,10 +357,11 @@ def _read_pid(path: Path) -> str | None:
         os.close(fd)
 
 
-def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
+def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], *,
+                  remove_stale: bool = True) -> Published:
     """Publish ``files`` and their manifest records into ``out_dir`` under its lock."""
     with OutputDir(out_dir) as out:
-        return out.publish(files, lists)
+        return out.publish(files, lists, remove_stale=remove_stale)
 
 
 def read_manifest(out_dir: Path) -> dict:
@@ -306,12 +398,33 @@ def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dic
             why = _why(name, old, data) if old is not None else " (larger than the rebuild)"
             differences.append(f"{name}: differs from the rebuild{why}")
     manifest = read_manifest(out_dir)["lists"]
+    differences.extend(strays(out_dir, files, lists, manifest))
     for name, record in lists.items():
         if manifest.get(name) != record:
             fields = sorted(k for k in set(record) | set(manifest.get(name) or {})
                             if record.get(k) != (manifest.get(name) or {}).get(k))
             differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})")
     return differences
+
+
+def strays(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], manifest: dict) -> list[str]:
+    """Files in ``out_dir`` a rebuild of ``lists`` no longer produces: those the manifest
+    records for them (a build removes these), and those named like their outputs that
+    nothing records (left by an older build, which a build never removes)."""
+    recorded = {name for record in manifest.values() for name in _recorded_outputs(record)}
+    others = {name for list_name, record in manifest.items() if list_name not in lists
+              for name in _recorded_outputs(record)}
+    found = []
+    for list_name in lists:
+        for name in sorted(_recorded_outputs(manifest.get(list_name))):
+            if name not in files and name not in others and os.path.lexists(out_dir / name):
+                found.append(f"{name}: a stray: recorded in {MANIFEST} for {list_name}, which no longer "
+                             "produces it (a build removes it)")
+        for name in (list_name + suffix for suffix in OUTPUT_SUFFIXES):
+            if name not in files and name not in recorded and os.path.lexists(out_dir / name):
+                found.append(f"{name}: a stray: named like an output of {list_name}, which no longer "
+                             f"produces it, and recorded nowhere (an older build's?): remove it")
+    return found
 
 
 def _why(name: str, old: bytes, new: bytes) -> str:

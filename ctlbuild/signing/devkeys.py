@@ -1,11 +1,16 @@
 """Development keys: a throw-away root CA and a CTL-signing certificate it issues.
 
 >>> from ctlbuild.signing.devkeys import create_dev_keys, create_dev_keys_on_token
->>> paths = create_dev_keys(Path("keys"), now=datetime.now(timezone.utc))   # doctest: +SKIP
+>>> paths = create_dev_keys(Path("keys"))          # valid 2000-01-01 .. 2050-01-01   # doctest: +SKIP
+>>> paths = create_dev_keys(Path("keys"), validity=Validity.starting(datetime(2020, 1, 1, tzinfo=timezone.utc),
+...                                                            days=365), force=True)   # doctest: +SKIP
 >>> made = create_dev_keys_on_token(Path("keys"), "pkcs11:token=dev;object=dev-signer",
 ...                                 now=datetime.now(timezone.utc), pin=lambda token: "1234")  # doctest: +SKIP
 
 Every name says DEVELOPMENT: these keys sign test builds, never production lists.
+They are valid from 2000-01-01 by default, so that a reproducible build may sign at
+any past date a list gives (``SOURCE_DATE_EPOCH=1315872000`` is 2011-09-13): a
+signature made outside its signer's validity never verifies.
 Private keys are created mode 0600; with a token, the signer's private key is
 generated on it and never exists anywhere else.
 """
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from cryptography import x509
@@ -28,6 +33,41 @@ from .keyfiles import write_new_file, write_private_key
 
 ROOT_NAME = "ctlbuild DEVELOPMENT Root CA (not for production)"
 SIGNER_NAME = "ctlbuild DEVELOPMENT CTL Signer (not for production)"
+#: Early enough for any release date a list may carry (the DigiNotar examples are of 2011).
+DEFAULT_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+#: 2000-01-01 + 18263 days = 2050-01-01: fifty years.
+DEFAULT_DAYS = 18263
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The notBefore .. notAfter of the development root and signer (both the same)."""
+
+    not_before: datetime
+    not_after: datetime
+
+    @classmethod
+    def starting(cls, not_before: datetime = DEFAULT_NOT_BEFORE, days: int = DEFAULT_DAYS) -> "Validity":
+        if not_before.tzinfo is None:
+            raise ValueError("the validity's start needs a time zone (Z or +hh:mm)")
+        if days < 1:
+            raise ValueError(f"a validity of {days} days: give at least one day")
+        try:
+            return cls(not_before, not_before + timedelta(days=days))
+        except OverflowError:
+            raise ValueError(f"{days} days from {not_before:%Y-%m-%d} is past the year 9999") from None
+
+    @classmethod
+    def around(cls, now: datetime, days: int) -> "Validity":
+        """From a day before ``now`` (clock skew) for ``days`` days after it."""
+        return cls(now - timedelta(days=1), now + timedelta(days=days))
+
+
+def is_dev_certificate(cert: x509.Certificate) -> bool:
+    """Whether ``cert`` is a signer that ``keys init`` made (by its name): its errors can
+    then name ``keys init`` as the remedy."""
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return bool(names) and names[0].value == SIGNER_NAME
 
 
 @dataclass(frozen=True)
@@ -55,7 +95,17 @@ class DevKeyPaths:
                    if os.path.lexists(p)]
         if present:
             raise OutputError(f"{folder}: development keys already present ({', '.join(present)}); "
-                              "remove them first to make new ones")
+                              "remove them first to make new ones").because("force")
+
+    def remove(self) -> None:
+        """Unlink the files (a link is removed itself, never followed), for ``force``."""
+        for p in self.all():
+            try:
+                os.unlink(p)
+            except FileNotFoundError:
+                pass
+            except IsADirectoryError:
+                raise OutputError(f"{p}: is a folder, not a development key; remove it yourself") from None
 
 
 @dataclass(frozen=True)
@@ -84,15 +134,18 @@ def _new_key(algorithm: str):
     raise ValueError(f"unknown key algorithm {algorithm!r} (rsa or ec)")
 
 
-def issue_signer(root_key, root_cert: x509.Certificate, signer_public_key, now: datetime,
-                 days: int = 730, name: str = SIGNER_NAME) -> x509.Certificate:
+def issue_signer(root_key, root_cert: x509.Certificate, signer_public_key, now: datetime | None = None,
+                 days: int = 730, name: str = SIGNER_NAME, *, validity: Validity | None = None
+                 ) -> x509.Certificate:
     """A CTL-signing certificate: EKU CTL signing (10.3.1) and root list signer (10.3.9),
-    so it may sign both disallowed and trusted lists."""
+    so it may sign both disallowed and trusted lists. Valid for ``validity``, else for
+    ``days`` around ``now``."""
     ekus = [ObjectIdentifier(Usage.CTL_SIGNING), ObjectIdentifier(Usage.ROOT_LIST_SIGNER)]
+    validity = validity or Validity.around(now, days)
     return (x509.CertificateBuilder()
             .subject_name(_name(name)).issuer_name(root_cert.subject)
             .public_key(signer_public_key).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=days))
+            .not_valid_before(validity.not_before).not_valid_after(validity.not_after)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False),
                            critical=True)
@@ -103,13 +156,15 @@ def issue_signer(root_key, root_cert: x509.Certificate, signer_public_key, now: 
             .sign(root_key, hashes.SHA256()))
 
 
-def make_root(now: datetime, algorithm: str = "rsa", days: int = 3650, name: str = ROOT_NAME):
+def make_root(now: datetime | None = None, algorithm: str = "rsa", days: int = 3650, name: str = ROOT_NAME,
+              *, validity: Validity | None = None):
     key = _new_key(algorithm)
     subject = _name(name)
+    validity = validity or Validity.around(now, days)
     cert = (x509.CertificateBuilder()
             .subject_name(subject).issuer_name(subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=days))
+            .not_valid_before(validity.not_before).not_valid_after(validity.not_after)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
                            critical=True)
@@ -118,14 +173,31 @@ def make_root(now: datetime, algorithm: str = "rsa", days: int = 3650, name: str
     return key, cert
 
 
-def create_dev_keys(folder: Path, now: datetime, algorithm: str = "rsa") -> DevKeyPaths:
-    """Write a development root and signer into ``folder``; refuses to overwrite any of them."""
+def _validity(now: datetime | None, validity: Validity | None) -> tuple[Validity, Validity]:
+    """(root, signer) validity: ``validity`` for both; else, for callers that pass ``now``
+    (the tests' frozen clock), the old windows around it; else the defaults."""
+    if validity is not None:
+        return validity, validity
+    if now is not None:
+        return Validity.around(now, 3650), Validity.around(now, 730)
+    default = Validity.starting()
+    return default, default
+
+
+def create_dev_keys(folder: Path, now: datetime | None = None, algorithm: str = "rsa", *,
+                    validity: Validity | None = None, force: bool = False) -> DevKeyPaths:
+    """Write a development root and signer into ``folder``, valid for ``validity``
+    (default: 2000-01-01 for fifty years); refuses to overwrite any of them unless ``force``."""
     paths = DevKeyPaths.in_dir(folder)
-    paths.refuse_present(folder)
+    if not force:
+        paths.refuse_present(folder)
     Path(folder).mkdir(parents=True, exist_ok=True)
-    root_key, root_cert = make_root(now, algorithm)
+    root_validity, signer_validity = _validity(now, validity)
+    root_key, root_cert = make_root(algorithm=algorithm, validity=root_validity)
     signer_key = _new_key(algorithm)
-    signer_cert = issue_signer(root_key, root_cert, signer_key.public_key(), now)
+    signer_cert = issue_signer(root_key, root_cert, signer_key.public_key(), validity=signer_validity)
+    if force:  # only now that the new keys exist: a failure above keeps the old ones
+        paths.remove()
     write_private_key(paths.root_key, root_key)
     write_private_key(paths.signer_key, signer_key)
     write_new_file(paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
@@ -133,23 +205,27 @@ def create_dev_keys(folder: Path, now: datetime, algorithm: str = "rsa") -> DevK
     return paths
 
 
-
-
-def create_dev_keys_on_token(folder: Path, uri: str, now: datetime, algorithm: str = "rsa", *,
-                             pin=None, allow_insecure_permissions: bool = False) -> TokenDevKeys:
+def create_dev_keys_on_token(folder: Path, uri: str, now: datetime | None = None, algorithm: str = "rsa", *,
+                             pin=None, allow_insecure_permissions: bool = False,
+                             validity: Validity | None = None, force: bool = False) -> TokenDevKeys:
     """A development root CA in ``folder`` and a signer key generated ON the token ``uri``
     names (its object= is the new key's label), with the certificate the root issues for
-    it written to ``folder`` and stored on the token. Refuses to overwrite either."""
+    it written to ``folder`` and stored on the token. Refuses to overwrite either (``force``
+    replaces the files; a key already on the token is still refused)."""
     from .pkcs11 import create_token_key
 
     paths = DevKeyPaths.in_dir(folder)
     # dev-signer.key too: a key file beside a certificate for the token's key would not match it.
-    paths.refuse_present(folder)
+    if not force:
+        paths.refuse_present(folder)
     Path(folder).mkdir(parents=True, exist_ok=True)
-    root_key, root_cert = make_root(now, algorithm)
+    root_validity, signer_validity = _validity(now, validity)
+    root_key, root_cert = make_root(algorithm=algorithm, validity=root_validity)
     signer_cert, signer_uri = create_token_key(
-        uri, algorithm, lambda public_key: issue_signer(root_key, root_cert, public_key, now),
+        uri, algorithm, lambda public_key: issue_signer(root_key, root_cert, public_key, validity=signer_validity),
         pin=pin, allow_insecure_permissions=allow_insecure_permissions)
+    if force:
+        paths.remove()
     write_private_key(paths.root_key, root_key)
     write_new_file(paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
     write_new_file(paths.signer_cert, signer_cert.public_bytes(serialization.Encoding.PEM), 0o644)

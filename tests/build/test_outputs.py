@@ -173,3 +173,133 @@ def test_recovery_of_a_staging_path_that_is_a_file(tmp_path):
     (tmp_path / STAGING).write_text("x")
     with pytest.raises(OutputError, match="is not a folder"):
         recover(tmp_path)
+
+
+# -- a build owns what its manifest records: stale outputs go, nothing else does ----------------
+
+def _stl_only_copy(tmp_path, outputs='["stl", "sst", "cab"]'):
+    text = Path("examples/diginotar-kb2607712.toml").read_text()
+    listed = tmp_path / "diginotar-kb2607712.toml"
+    listed.write_text(text.replace('outputs = ["stl", "cab"]', f"outputs = {outputs}"))
+    return listed
+
+
+def test_outputs_a_list_no_longer_asks_for_are_removed_and_check_names_them(tmp_path, dev_keys):
+    out, keys = tmp_path / "out", dev_keys.signer_key.parent
+    listed = _stl_only_copy(tmp_path)
+    other = "examples/bulk-disallowed.toml"
+    assert run("build", listed, other, "-o", out, "--keys", keys, "--signing-time", SIGNING_TIME).exit_code == 0
+    (out / "notes.txt").write_text("the user's own\n")
+    assert {"diginotar-kb2607712.sst", "diginotar-kb2607712stl.cab"} <= {p.name for p in out.iterdir()}
+    _stl_only_copy(tmp_path, '["stl"]')
+    check = run("build", listed, "-o", out, "--keys", keys, "--check")
+    assert check.exit_code == 1
+    strays = [line for line in check.stdout.splitlines() if "a stray" in line]
+    assert len(strays) == 2 and all("(a build removes it)" in line for line in strays)
+    assert any(line.startswith("DIFFERS diginotar-kb2607712.sst: a stray") for line in strays)
+    built = run("build", listed, "-o", out, "--keys", keys, "--signing-time", SIGNING_TIME)
+    assert built.exit_code == 0, built.output
+    assert "removed (no longer in the lists' outputs)" in built.stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bulk-disallowed.stl", "bulk-disallowedstl.cab", "diginotar-kb2607712.stl", "manifest.json", "notes.txt"]
+    assert (out / "notes.txt").read_text() == "the user's own\n" and consistent(out)
+    again = run("build", listed, other, "-o", out, "--keys", keys, "--check")
+    assert again.exit_code == 0, again.output
+
+
+def test_a_stale_output_that_changed_or_is_a_link_is_left_in_place(tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("not a build's\n")
+    out = tmp_path / "out"
+    record = {"outputs": {f"a{s}": {"sha256": hashlib.sha256(b"x").hexdigest(), "size": 1}
+                          for s in (".stl", ".sst", "stl.cab")}}
+    write_outputs(out, {"a.stl": b"x", "a.sst": b"x", "astl.cab": b"x"}, {"a": record})
+    (out / "a.sst").write_bytes(b"y")  # edited since: not what the manifest recorded
+    (out / "astl.cab").unlink()
+    (out / "astl.cab").symlink_to(target)
+    published = write_outputs(out, {"a.stl": b"x"}, {"a": {"outputs": {"a.stl": record["outputs"]["a.stl"]}}})
+    assert published.removed == []
+    assert dict(published.kept) == {"a.sst": "changed since the build that recorded it",
+                                    "astl.cab": "not a plain file (a link or folder is never removed or followed)"}
+    assert (out / "a.sst").read_bytes() == b"y" and (out / "astl.cab").is_symlink()
+    assert target.read_text() == "not a build's\n"
+
+
+def test_a_planted_manifest_cannot_remove_a_file_outside_or_a_file_of_another_list(tmp_path):
+    out = tmp_path / "out"
+    secret = tmp_path / "secret.key"
+    secret.write_bytes(b"k")
+    sha = {"sha256": hashlib.sha256(b"k").hexdigest(), "size": 1}
+    write_outputs(out, {"b.stl": b"k"}, {"b": {"outputs": {"b.stl": sha}}})
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["lists"]["a"] = {"outputs": {"../secret.key": sha, "b.stl": sha, MANIFEST: sha}}
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    published = write_outputs(out, {"a.stl": b"z"}, {"a": {"outputs": {"a.stl": {}}}})
+    assert published.removed == []
+    assert secret.read_bytes() == b"k" and (out / "b.stl").read_bytes() == b"k"
+    assert dict(published.kept) == {"../secret.key": "not a name a build writes",
+                                    MANIFEST: "not a name a build writes"}
+
+
+def test_content_only_keeps_the_signed_outputs(tmp_path, dev_keys):
+    out, keys = tmp_path / "out", dev_keys.signer_key.parent
+    listed = "examples/diginotar-kb2607712.toml"
+    assert run("build", listed, "-o", out, "--keys", keys, "--signing-time", SIGNING_TIME).exit_code == 0
+    assert run("build", listed, "-o", out, "--content-only").exit_code == 0
+    assert {"diginotar-kb2607712.stl", "diginotar-kb2607712stl.cab", "diginotar-kb2607712.ctl"} <= {
+        p.name for p in out.iterdir()}
+
+
+def test_check_names_an_unrecorded_output_an_older_build_left(tmp_path, dev_keys):
+    out, keys = tmp_path / "out", dev_keys.signer_key.parent
+    listed = "examples/diginotar-kb2607712.toml"
+    assert run("build", listed, "-o", out, "--keys", keys, "--signing-time", SIGNING_TIME).exit_code == 0
+    (out / "diginotar-kb2607712.sst").write_bytes(b"left by ctlbuild 0.x")
+    check = run("build", listed, "-o", out, "--keys", keys, "--check")
+    assert check.exit_code == 1
+    assert "diginotar-kb2607712.sst: a stray: named like an output of diginotar-kb2607712" in check.stdout
+    assert run("build", listed, "-o", out, "--keys", keys, "--signing-time", SIGNING_TIME).exit_code == 0
+    assert (out / "diginotar-kb2607712.sst").exists()  # recorded nowhere: never removed by a build
+
+
+# -- the lock file: gone after a build, never blocking when its holder is dead -----------------
+
+def test_no_lock_file_outlives_a_build(tmp_path):
+    write_outputs(tmp_path, {"a.stl": b"one"}, {"a": {"outputs": {}}})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.stl", MANIFEST]
+
+
+def test_a_stale_lock_with_a_dead_pid_does_not_block(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    (tmp_path / ".ctlbuild.lock").write_text(f"{dead}\n")
+    with OutputDir(tmp_path, wait_seconds=0):
+        pass
+    assert not (tmp_path / ".ctlbuild.lock").exists()
+
+
+def test_the_lock_still_excludes_when_its_holder_removes_the_file(tmp_path):
+    """A waiter that opened the file its holder then removed must not lock that orphan:
+    it locks the file now at the path, so a third build still waits."""
+    import threading
+
+    first = OutputDir(tmp_path).__enter__()
+    got, release = threading.Event(), threading.Event()
+
+    def waiter():
+        with OutputDir(tmp_path, wait_seconds=10):
+            got.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    time.sleep(0.3)  # the waiter has the file open and is waiting
+    first.__exit__(None, None, None)
+    assert got.wait(10)
+    assert (tmp_path / ".ctlbuild.lock").exists()  # the waiter's own file
+    with pytest.raises(OutputError, match="another ctlbuild build is writing here"):
+        with OutputDir(tmp_path, wait_seconds=0.2):
+            pass
+    release.set()
+    thread.join()
+    assert not (tmp_path / ".ctlbuild.lock").exists()

@@ -40,7 +40,7 @@ def test_build_writes_stl_and_manifest(built):
     assert record["outputs"]["diginotar-kb2616676.stl"] == {"sha256": hashlib.sha256(data).hexdigest(),
                                                            "size": len(data)}
     leftovers = [p.name for p in built.iterdir() if p.name.startswith(".")]
-    assert leftovers == [".ctlbuild.lock"]  # no temporaries, no staging folder left
+    assert leftovers == []  # no temporaries, no staging folder, no lock file left
 
 
 def test_rebuild_is_byte_identical(tmp_path, keys_dir, built):

@@ -33,7 +33,7 @@ def test_layout_is_microsofts(tmp_path, keys_dir, roots, lists, dev_keys):
     result = mirror_build(keys_dir, out, lists[0], DISALLOWED)
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([".ctlbuild.lock", "authrootstl.cab", "disallowedcertstl.cab", "disallowedcert.sst",
+    assert names == sorted(["authrootstl.cab", "disallowedcertstl.cab", "disallowedcert.sst",
                             "ctlbuild-mirror.json", *(r.crt for r in roots[:3])])
     assert [n for n, _ in read_cab((out / "authrootstl.cab").read_bytes())] == ["authroot.stl"]
     assert [n for n, _ in read_cab((out / "disallowedcertstl.cab").read_bytes())] == ["disallowedcert.stl"]
