@@ -135,8 +135,28 @@ def read_ctl(path: Path, progress: Callable[[int, int], None] | None = None) -> 
 def signed_bytes(path: Path) -> bytes:
     """The signed CTL's bytes, out of its cabinet or store when it is in one. The bytes
     are not parsed here: verification reports a broken structure as a finding."""
-    data = read_bytes(path)
-    path = shown_path(path)
+    return _signed_of(read_bytes(path), shown_path(path))
+
+
+#: What ``extract`` takes out of a file.
+EXTRACTS = ("stl", "content")
+
+
+def extract(path: Path, what: str) -> bytes:
+    """``stl``: the signed CTL (the .stl inside a cabinet or store, or the file itself);
+    ``content``: the CTL it signs, as DER (the SignedData's eContent: what ``build
+    --content-only`` writes, and what the messageDigest covers without tag and length).
+    A bare CTL is its own content."""
+    if what not in EXTRACTS:
+        raise ValueError(f"extract takes {' or '.join(EXTRACTS)}, not {what!r}")
+    data, shown = read_bytes(path), shown_path(path)
+    if what == "content" and sniff(data) == CTL:
+        return data
+    stl = _signed_of(data, shown)
+    return stl if what == "stl" else parse_signed_ctl(stl, path=shown).ctl_der
+
+
+def _signed_of(data: bytes, path: Path) -> bytes:
     kind = sniff(data)
     if kind == CAB:
         return ctl_member(data, path=path)[1]
