@@ -153,6 +153,13 @@ def test_stdin_everywhere(tmp_path, monkeypatch):
     assert cut.output.startswith("ctlbuild: error: <stdin>")
     listed = run("show", "-", input=Path("examples/diginotar-kb2607712.toml").read_bytes())
     assert "DigiNotar Root CA" in listed.stdout
+    first = Path("examples/diginotar-kb2607712.toml").read_bytes()
+    changelog = run("changelog", "-", "examples/diginotar-kb2616676.toml", input=first).stdout
+    assert "Advisory 2607712" in changelog
+    built = run("build", "-", "--content-only", "-o", tmp_path / "o", input=first)
+    assert (tmp_path / "o" / "diginotar-kb2607712.ctl").exists(), built.output
+    bad = run("build", "-", "--content-only", "-o", tmp_path / "o", input=b'name = "x"\n', ok=(2,))
+    assert bad.output.startswith("ctlbuild: error: <stdin>:")
     import ctlbuild.lists.sources as sources
     monkeypatch.setattr(sources, "MAX_INPUT_FILE", 1000)
     big = run("show", "-", input=stl, ok=(2,))
