@@ -48,6 +48,14 @@ MAX_SIGNER_INFO_ELEMENTS = 50_000
 #: Elements (properties and contexts) of a serialized store, and properties before one context.
 MAX_SST_ELEMENTS = 2_000_000
 MAX_SST_PROPERTIES = 1024
+#: Files looked at in a folder of certificates you hold (``show --certs DIR``), and the
+#: bytes read from all of them (each file is held to MAX_CERT_FILE as well).
+MAX_CERT_FOLDER_FILES = 100_000
+MAX_CERT_FOLDER_BYTES = 256 * MiB
+
+#: How a command line names standard input, and how messages name it.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 
 class TooBig(ValueError):
@@ -63,11 +71,19 @@ def describe(limit: int) -> str:
     return f"{limit // MiB} MiB" if limit >= MiB and limit % MiB == 0 else f"{limit} bytes"
 
 
+def is_stdin(path) -> bool:
+    """``-`` (or the ``<stdin>`` a reader names it by) means standard input."""
+    return str(path) in (STDIN, STDIN_NAME)
+
+
 def read_capped(path, limit: int) -> bytes:
     """The bytes of ``path``, refusing (TooBig) anything over ``limit`` before reading it
     when the size is known, and after ``limit + 1`` bytes when it is not (a pipe,
-    /dev/zero): memory stays bounded by ``limit`` whatever the path names.
+    /dev/zero): memory stays bounded by ``limit`` whatever the path names. ``-`` reads
+    standard input, under the same limit, once per run (a second read would see nothing).
     OSError propagates for the caller to word."""
+    if is_stdin(path):
+        return _read_stdin(limit)
     with open(path, "rb") as fh:
         info = os.fstat(fh.fileno())
         if stat.S_ISREG(info.st_mode) and info.st_size > limit:
@@ -76,3 +92,29 @@ def read_capped(path, limit: int) -> bytes:
     if len(data) > limit:
         raise TooBig(len(data), limit)
     return data
+
+
+_STDIN_READ: list = []  # the stdin stream already read: a second `-` is refused, not read empty
+
+
+def _read_stdin(limit: int) -> bytes:
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    if any(seen is stream for seen in _STDIN_READ):
+        raise StdinReused()
+    _STDIN_READ[:] = [stream]
+    data = stream.read(limit + 1)
+    if isinstance(data, str):  # a text stream without a buffer (a test harness)
+        data = data.encode("utf-8")
+    if len(data) > limit:
+        raise TooBig(len(data), limit)
+    return data
+
+
+class StdinReused(OSError):
+    """``-`` given twice: standard input can be read once."""
+
+    def __init__(self):
+        super().__init__(f"standard input can be read once; give {STDIN} for one input only")
+        self.strerror = str(self)

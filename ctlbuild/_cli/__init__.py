@@ -22,6 +22,7 @@ from ..reports.terminal import printable
 COMMANDS = {"keys": "keys", "build": "build", "show": "show", "verify": "verify", "import": "import_",
             "diff": "diff", "changelog": "changelog", "history": "history", "trust": "trust",
             "status": "status", "export": "export", "mirror": "mirror", "deploy": "deploy"}
+COMMANDS["extract"] = "extract"
 
 
 #: How the CLI words each remedy a library error names (``CtlbuildError.remedy``).

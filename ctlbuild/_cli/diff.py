@@ -18,16 +18,19 @@ _COLOURS = {"heading": {"bold": True}, "added": {"fg": "green"}, "removed": {"fg
             "changed": {"fg": "yellow"}, "note": {"dim": True}}
 
 @click.command("diff")
-@click.argument("old", type=click.Path(path_type=Path))
-@click.argument("new", type=click.Path(path_type=Path))
+@click.argument("old", type=click.Path(path_type=Path), required=False)
+@click.argument("new", type=click.Path(path_type=Path), required=False)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people (colour in a terminal), md or html for publishing, json for pipelines.")
 @lang_option
 @output_option
 @templates_option
 @thumbprint_style
+@click.option("--git-external", "git_args", nargs=7, metavar="PATH OLD HEX MODE NEW HEX MODE",
+              help="git's external diff form (git config diff.stl.command 'ctlbuild diff --git-external'): "
+                   "the text report, exit 0 whether or not the files differ.")
 @click.pass_context
-def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style):
+def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style, git_args):
     """Say what changed from OLD to NEW, each a signed CTL (.stl, .cab), a bare CTL or a
     list (.toml): entries added, removed and changed attribute by attribute, header and
     extension changes (CT logs by log ID), and the envelope (signer). Entries are matched
@@ -41,7 +44,14 @@ def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style):
       ctlbuild diff authroot-2018-05-18.stl authrootstl-2018-06-19.cab
       ctlbuild diff examples/diginotar-kb2607712.toml out/diginotar-kb2616676.stl --lang zh-CN
       ctlbuild diff old.stl new.stl --format json | jq '.changed[].entry.friendly_name'
+      git config diff.stl.command "ctlbuild diff --git-external"
     """
+    if git_args:
+        from .gitdiff import git_external  # git calls with seven arguments and takes exit 1 as a crash
+        write_report(git_external(git_args, lang=lang, style=thumbprint_style), output)
+        ctx.exit(0)
+    if old is None or new is None:
+        raise click.UsageError("diff needs OLD and NEW (or --git-external's seven arguments)")
     d = diff_files(old, new)
     if fmt == "json":
         text = json.dumps(diff_data(d, thumbprint_style), indent=1, ensure_ascii=False) + "\n"

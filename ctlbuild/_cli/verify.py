@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import CtlbuildError, UsageError
-from ..lists.sources import signed_bytes
+from ..lists.sources import shown_path, signed_bytes
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
@@ -64,7 +64,7 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
     expected = _expected_ctl(list_path) if list_path else None
     report = verify_ctl(signed_bytes(file), roots, datetime.now(timezone.utc), at=at, expected_ctl=expected,
                         allow_expired=allow_expired, allow_sha1=allow_sha1, allow_md5=allow_md5,
-                        allow_weak_keys=allow_weak_keys, untrusted=intermediates, path=file)
+                        allow_weak_keys=allow_weak_keys, untrusted=intermediates, path=shown_path(file))
     if report.malformed:
         # Not a signed CTL at all (truncated, garbage, past a limit): bad input, like every
         # other reader. The finding already names the file and offset.
@@ -72,7 +72,7 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
     else:
-        _print_text(report, file)
+        _print_text(report, shown_path(file))
     raise SystemExit(0 if report.ok else 1)
 
 

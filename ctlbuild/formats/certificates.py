@@ -94,6 +94,17 @@ class CertInfo:
     def issuer(self) -> str:
         return _display_name(self.cert.issuer)
 
+    @cached_property
+    def fallback_name(self) -> str:
+        """The name Windows shows for a certificate without a friendly name: its subject's
+        CN, else O, else OU (the last of each, as the subject lists them), else the whole name."""
+        native = self.cert.subject.native
+        for key in ("common_name", "organization_name", "organizational_unit_name"):
+            value = native.get(key)
+            if value:
+                return value[-1] if isinstance(value, list) else value
+        return self.cert.subject.human_friendly
+
 
 def looks_like_certificate(data: bytes) -> bool:
     """Whether ``data`` is one DER X.509 certificate (what a sniffer asks before calling

@@ -105,9 +105,39 @@ NOT_EMBEDDED = "(certificate not embedded)"
 
 def signer_facts(signed: SignedCtl) -> list[SignerFacts]:
     """Who signed: subject, issuer and serial of each SignerInfo's certificate."""
-    by_sid = {(cert.issuer.dump(), cert.serial_number): cert for cert in signed.certificates}
+    return _facts(signed.signer_infos, signed.certificates)
+
+
+def nested_signer_facts(signed: SignedCtl) -> list[list[SignerFacts]]:
+    """For each outer SignerInfo, who made the signatures nested in its unsigned attributes
+    (Microsoft's SHA-256 signature, 1.3.6.1.4.1.311.2.4.1, in the 2011-2019 files): one list
+    per outer signer, empty when it carries none. A nested value that does not parse is
+    left out here; ``verify`` reports it."""
     out = []
     for info in signed.signer_infos:
+        found: list[SignerFacts] = []
+        unsigned = info["unsigned_attrs"]
+        for attr in () if isinstance(unsigned, core.Void) else unsigned:
+            if attr["type"].dotted != Attr.NESTED_SIGNATURE:
+                continue
+            for value in attr["values"]:
+                try:
+                    inner = value["content"]
+                    held = inner["certificates"]
+                    certs = [] if isinstance(held, core.Void) else \
+                        [c.chosen for c in held if c.name == "certificate"]
+                    found += _facts(list(inner["signer_infos"]), certs)
+                except (ValueError, TypeError, KeyError):
+                    continue
+        out.append(found)
+    return out
+
+
+def _facts(signer_infos, certificates) -> list[SignerFacts]:
+    """Each SignerInfo's signer, found among ``certificates`` by issuer and serial."""
+    by_sid = {(cert.issuer.dump(), cert.serial_number): cert for cert in certificates}
+    out = []
+    for info in signer_infos:
         sid = info["sid"]
         cert = None
         if sid.name == "issuer_and_serial_number":

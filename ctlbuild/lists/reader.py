@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .._gc import paused as gc_paused
 from ..errors import ListError
+from ..limits import STDIN_NAME, is_stdin
 from ..model import TrustList
 from .bounded import read_list_file
 from .entries import read_entries
@@ -42,6 +43,8 @@ def load_list(path, text: str | None = None) -> LoadedList:
     path = Path(path)
     if text is None:
         raw = read_list_file(path)
+        if is_stdin(path):  # `build -`: messages name <stdin>; relative paths are the current folder's
+            path = Path(STDIN_NAME)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

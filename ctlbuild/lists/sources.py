@@ -18,7 +18,7 @@ from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
 from ..formats.sst import SerializedStore, read_sst
 from ..formats.stl import SignedCtl, SignerFacts, parse_signed_ctl, signer_facts
-from ..limits import MAX_INPUT_FILE, TooBig, read_capped
+from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, is_stdin, read_capped
 from ..model import TrustList
 
 if TYPE_CHECKING:
@@ -53,15 +53,21 @@ class Source:
         return signer_facts(self.signed) if self.signed else []
 
 
+def shown_path(path) -> Path:
+    """How messages name an input: ``-`` is ``<stdin>``."""
+    return Path(STDIN_NAME) if is_stdin(path) else Path(path)
+
+
 def read_bytes(path: Path) -> bytes:
+    """An input file's bytes (``-``: standard input), at most MAX_INPUT_FILE of them."""
     try:
         return read_capped(path, MAX_INPUT_FILE)
     except TooBig as exc:
-        raise FormatError(f"is {exc} for an input file", path=path) from None
+        raise FormatError(f"is {exc} for an input file", path=shown_path(path)) from None
     except IsADirectoryError:
-        raise FormatError("is a folder; give a file", path=path) from None
+        raise FormatError("is a folder; give a file", path=shown_path(path)) from None
     except OSError as exc:
-        raise FormatError(f"cannot read ({exc.strerror})", path=path) from None
+        raise FormatError(f"cannot read ({exc.strerror})", path=shown_path(path)) from None
 
 
 def read_source(path: Path, progress: Callable[[int, int], None] | None = None, *,
@@ -70,9 +76,9 @@ def read_source(path: Path, progress: Callable[[int, int], None] | None = None, 
     ``entries=False`` decodes a CTL's header only and counts its entries (``show
     --header-only`` of a 1M-entry file in the time of its start-up); a list is read whole."""
     path = Path(path)
-    if path.is_dir():
+    if not is_stdin(path) and path.is_dir():
         return Source(path, CERTS, certificates=_folder_certificates(path))
-    return source_from_bytes(path, read_bytes(path), progress, entries=entries)
+    return source_from_bytes(shown_path(path), read_bytes(path), progress, entries=entries)
 
 
 def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], None] | None = None,
@@ -101,23 +107,56 @@ def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], No
                               "can be read from here", path=path)
         from .reader import load_list  # TOML and the list checks: only for a list
 
-        loaded = load_list(path)  # reads and decodes again, naming a bad byte cleanly
+        loaded = _stdin_list(path, data) if is_stdin(path) else load_list(path)  # naming a bad byte cleanly
         return Source(path, LIST, loaded.trust_list, loaded=loaded)
     return Source(path, CERTS, certificates=load_certificates(data, path=path))
+
+
+def _stdin_list(path: Path, data: bytes) -> LoadedList:
+    """A list piped in: its relative paths (``cert = …``) are read from the current folder."""
+    from .reader import load_list
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"list is not UTF-8 (byte {exc.start})", path=path) from None
+    return load_list(path, text)
 
 
 def read_ctl(path: Path, progress: Callable[[int, int], None] | None = None) -> Source:
     """A source that must hold a CTL (show of a list, verify, diff, import of a CTL)."""
     source = read_source(path, progress)
     if source.trust_list is None:
-        raise FormatError(f"holds no CTL ({source.kind}: {len(source.certificates)} certificates)", path=path)
+        raise FormatError(f"holds no CTL ({source.kind}: {len(source.certificates)} certificates)",
+                          path=shown_path(path))
     return source
 
 
 def signed_bytes(path: Path) -> bytes:
     """The signed CTL's bytes, out of its cabinet or store when it is in one. The bytes
     are not parsed here: verification reports a broken structure as a finding."""
-    data = read_bytes(path)
+    return _signed_of(read_bytes(path), shown_path(path))
+
+
+#: What ``extract`` takes out of a file.
+EXTRACTS = ("stl", "content")
+
+
+def extract(path: Path, what: str) -> bytes:
+    """``stl``: the signed CTL (the .stl inside a cabinet or store, or the file itself);
+    ``content``: the CTL it signs, as DER (the SignedData's eContent: what ``build
+    --content-only`` writes, and what the messageDigest covers without tag and length).
+    A bare CTL is its own content."""
+    if what not in EXTRACTS:
+        raise ValueError(f"extract takes {' or '.join(EXTRACTS)}, not {what!r}")
+    data, shown = read_bytes(path), shown_path(path)
+    if what == "content" and sniff(data) == CTL:
+        return data
+    stl = _signed_of(data, shown)
+    return stl if what == "stl" else parse_signed_ctl(stl, path=shown).ctl_der
+
+
+def _signed_of(data: bytes, path: Path) -> bytes:
     kind = sniff(data)
     if kind == CAB:
         return ctl_member(data, path=path)[1]

@@ -31,7 +31,8 @@ from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CTL, STL, sniff
 from ..formats.stl import SignedCtl, parse_signed_ctl, signer_facts
-from ..lists.sources import Source, read_bytes, read_ctl
+from ..limits import is_stdin
+from ..lists.sources import Source, read_bytes, read_ctl, shown_path, source_from_bytes
 from ..model import Entry, Extension, TrustList
 from ..oids import Attr, CtlExt
 from ..timeutil import Filetime, iso
@@ -207,8 +208,9 @@ def read_side(path) -> Side:
     their entries left as bytes; everything else (lists, stores, bare CTLs) is read as
     ``read_source`` reads it."""
     path = Path(path)
-    if not path.is_dir():
+    if is_stdin(path) or not path.is_dir():
         data = read_bytes(path)
+        path = shown_path(path)
         kind, member, name = sniff(data), None, path.name.split(".")[0] or "ctl"
         if kind == CAB:
             member, data = ctl_member(data, path=path)
@@ -220,7 +222,15 @@ def read_side(path) -> Side:
         if kind == CTL:  # a bare CTL (build --content-only)
             header, count = decode_header(data, name=name, path=path)
             return Side(Source(path, CTL, header), data, False, count)
+        return _decoded_side(_holding_ctl(source_from_bytes(path, data)))  # read once: it may be stdin
     return _decoded_side(read_ctl(path))
+
+
+def _holding_ctl(source: Source) -> Source:
+    if source.trust_list is None:
+        raise FormatError(f"holds no CTL ({source.kind}: {len(source.certificates)} certificates)",
+                          path=source.path)
+    return source
 
 
 def _decoded_side(source: Source) -> Side:

@@ -12,33 +12,44 @@ from __future__ import annotations
 
 import base64
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .._gc import paused as gc_paused
 from ..ctl import attributes
+from ..ctl.evpolicies import ev_policy_name
+from ..errors import FormatError
 from ..formats.stl import SignerFacts
 from ..model import Entry, TrustList
-from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, eku_name
+from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg, eku_name
 from ..thumbprint import format_hex
 from ..timeutil import iso
 from .terminal import printable
 
+if TYPE_CHECKING:
+    from .certnames import CertificateNames
+
 
 def describe(tl: TrustList, signers: list[SignerFacts] | None = None, path=None, style: str = "spaced",
-             entries: bool = True, entry_count: int | None = None) -> dict:
-    """``entry_count`` for a trust list decoded without its entries (``decode_header``)."""
-    data = {"file": str(path) if path is not None else None, "header": header(tl, signers or [], entry_count)}
+             entries: bool = True, entry_count: int | None = None, *,
+             nested: list[list[SignerFacts]] | None = None, names: "CertificateNames | None" = None) -> dict:
+    """``entry_count`` for a trust list decoded without its entries (``decode_header``);
+    ``nested`` the signers nested in each outer signer (``formats.stl.nested_signer_facts``);
+    ``names`` certificates you hold, which name entries that have no friendly name."""
+    data = {"file": str(path) if path is not None else None,
+            "header": header(tl, signers or [], entry_count, nested)}
+    if names is not None:
+        data["certificate_names"] = names.summary(tl)
     if entries:
         with gc_paused():  # a dict (and lists) per entry, none cyclic: see ctlbuild._gc
-            data["entries"] = list(iter_entry_data(tl, style))
+            data["entries"] = list(iter_entry_data(tl, style, names))
     return data
 
 
-def iter_entry_data(tl: TrustList, style: str = "spaced") -> Iterator[dict]:
+def iter_entry_data(tl: TrustList, style: str = "spaced", names: "CertificateNames | None" = None) -> Iterator[dict]:
     """``describe``'s entries one at a time, for writers that stream a big list."""
     algorithm = tl.subject_algorithm
     for e in tl.entries:
-        yield entry_data(e, algorithm, style)
+        yield entry_data(e, algorithm, style, names)
 
 
 #: Entries serialised per orjson call when streaming: big enough that the per-call cost
@@ -67,7 +78,8 @@ def json_document(data: dict, entries: Iterable[dict] = ()) -> Iterator[bytes]:
     yield head + b"\n" if first else b"\n  ]\n}\n"
 
 
-def header(tl: TrustList, signers: list[SignerFacts], entry_count: int | None = None) -> dict:
+def header(tl: TrustList, signers: list[SignerFacts], entry_count: int | None = None,
+           nested: list[list[SignerFacts]] | None = None) -> dict:
     return {
         "name": tl.name,
         "kind": tl.kind,
@@ -79,7 +91,8 @@ def header(tl: TrustList, signers: list[SignerFacts], entry_count: int | None = 
         "subject_algorithm": {"oid": tl.subject_algorithm, "name": HASH_NAMES.get(tl.subject_algorithm)},
         "entry_count": len(tl.entries) if entry_count is None else entry_count,
         "extensions": [_extension(x) for x in tl.extensions],
-        "signers": [s.as_dict() for s in signers],
+        "signers": [{**s.as_dict(), "nested": [n.as_dict() for n in inner]}
+                    for s, inner in zip(signers, nested or [[] for _ in signers])],
     }
 
 
@@ -102,11 +115,14 @@ def _ekus(oids):
     return None if oids is None else [{"oid": o, "name": eku_name(o), "display": EKU_DISPLAY.get(o)} for o in oids]
 
 
-def entry_data(e: Entry, subject_algorithm: str, style: str) -> dict:
+def entry_data(e: Entry, subject_algorithm: str, style: str, names: "CertificateNames | None" = None) -> dict:
     sha1 = e.thumbprint(subject_algorithm)
     identifier = format_hex(e.identifier, style)
+    name, source = entry_name(e, subject_algorithm, names)
     return {
         "identifier": identifier,
+        "name": name,
+        "name_source": source,
         # Usually the identifier itself: one string for both (1M entries, 1M fewer strings).
         "sha1": (identifier if sha1 == e.identifier else format_hex(sha1, style)) if sha1 else None,
         "sha256": _hex(e.sha256, style),
@@ -120,12 +136,32 @@ def entry_data(e: Entry, subject_algorithm: str, style: str) -> dict:
         "not_before": _time(e.not_before),
         "not_before_ekus": _ekus(e.not_before_ekus),
         "ev_policies": list(e.ev_policies) if e.ev_policies is not None else None,
+        "ev_policy_names": [ev_policy_name(o) for o in e.ev_policies] if e.ev_policies is not None else None,
         "chain_policies": _ekus(e.chain_policies),
         "raw_attributes": [{"oid": o, "value_hex": v.hex()} for o, v in e.raw_attributes]
                           if e.raw_attributes else [],
         "has_certificate": e.cert is not None,
         "updates": list(e.updates),
     }
+
+
+def entry_name(e: Entry, subject_algorithm: str, names: "CertificateNames | None" = None):
+    """(name, where it came from): the friendly name; else the entry's own certificate's
+    CN, O or OU (a list's ``cert =``), as Windows names a certificate without one; else the
+    same from a certificate you hold (``show --certs``) with the entry's identifier."""
+    if e.friendly_name:
+        return e.friendly_name, "friendly_name"
+    if e.cert is not None:
+        from ..formats.certificates import CertInfo
+        try:
+            return CertInfo.from_der(e.cert).fallback_name, "certificate"
+        except FormatError:
+            pass
+    if names is not None:
+        held = names.name_for(e)
+        if held is not None:
+            return held, "certs"
+    return None, None
 
 
 def _hex(raw, style):
@@ -154,36 +190,78 @@ def render_text(data: dict, style: str = "spaced") -> str:
 
 
 def _text_lines(data: dict) -> Iterator[str]:
-    h = data["header"]
     if data.get("file"):
-        yield f"File:              {data['file']}"
+        yield f"File:              {printable(data['file'])}"
+    yield from _header_lines(data["header"])
+    if data.get("certificate_names"):
+        n = data["certificate_names"]
+        yield (f"Names from certs:  {n['named']} of {n['entries']} entries named "
+               f"({n['certificates']} certificates read, {n['skipped']} files skipped)")
+    if "entries" not in data:
+        return
+    yield ""
+    yield from _table(data["entries"], data["header"]["subject_algorithm"]["oid"])
+
+
+def _header_lines(h: dict) -> Iterator[str]:
     yield f"Usage:             {', '.join(_named(u) for u in h['usages'])}"
     ident = h["list_identifier"]
-    yield f"List identifier:   {(ident['text'] or ident['hex']) if ident else '(none)'}"
+    yield f"List identifier:   {printable((ident['text'] or ident['hex']) if ident else '(none)')}"
     yield f"Sequence number:   {h['sequence_number']['hex']} ({h['sequence_number']['decimal']})"
     yield f"This update:       {h['this_update']}"
     yield f"Next update:       {h['next_update'] or '(none)'}"
     yield f"Subject algorithm: {_named(h['subject_algorithm'])}"
     for s in h["signers"]:
-        yield f"Signer:            {s['subject']} (issued by {s['issuer']}; {s['digest']})"
+        yield f"Signer:            {_signer_text(s)}"
+        for n in s.get("nested", ()):
+            yield f"  nested signer:   {_signer_text(n)}"
     for x in h["extensions"]:
         extra = f" ({len(x['ct_log_ids'])} CT logs)" if "ct_log_ids" in x else ""
         yield f"Extension:         {x['oid']}{extra}"
     yield f"Entries:           {h['entry_count']}"
-    if "entries" not in data:
-        return
-    yield ""
-    rows = [("#", "Certificate", "Issuer", "Thumbprint", "Attributes")]
-    for i, e in enumerate(data["entries"], 1):
-        rows.append((str(i), printable(e["friendly_name"] or ""), printable(e["issuer"] or ""),
-                     e["sha1"] or e["identifier"], printable(_attribute_summary(e))))
-    widths = [max(len(r[c]) for r in rows) for c in range(4)]
-    for r in rows:
-        yield "  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4]
+
+
+def _signer_text(s: dict) -> str:
+    return printable(f"{s['subject']} (issued by {s['issuer']}; {s['digest']})")
+
+
+#: The identifier column's heading, by subject algorithm: "Thumbprint" only where it is one.
+_ID_HEADINGS = {HashAlg.SHA1: "Thumbprint", HashAlg.SHA256: "SHA-256", HashAlg.DISALLOWED_HASH: "Identifier (MD5)"}
+
+
+def _table(entries: list[dict], algorithm: str) -> Iterator[str]:
+    """One row per entry; a column no entry fills (Issuer, always, for a CTL) is left out."""
+    heads = ("#", "Certificate", "Issuer", _ID_HEADINGS.get(algorithm, "Identifier"), "Attributes")
+    rows = [(str(i), printable(e["name"] or ""), printable(e["issuer"] or ""), e["identifier"],
+             printable(_attribute_summary(e))) for i, e in enumerate(entries, 1)]
+    keep = [c for c in range(5) if c in (0, 3) or any(r[c] for r in rows)]
+    table = [tuple(heads[c] for c in keep)] + [tuple(r[c] for c in keep) for r in rows]
+    widths = [max(len(r[c]) for r in table) for c in range(len(keep))]
+    for r in table:
+        yield "  ".join(cell.ljust(widths[c]) for c, cell in enumerate(r)).rstrip()
+
+
+# -- stable text (git's textconv) --------------------------------------------------------------
+
+def render_stable(data: dict) -> str:
+    """``show --stable``: text that changes only where the CTL does, for git's textconv and
+    for diff(1). No file name, no row numbers, no column padding (a longer name added would
+    shift every row); one line per entry, sorted by identifier, so that a root added or
+    changed is one line of a diff whatever Microsoft did to the entry order."""
+    lines = list(_header_lines(data["header"]))
+    if "entries" in data:
+        for e in sorted(data["entries"], key=lambda e: e["identifier"].replace(" ", "").replace(":", "").lower()):
+            lines.append("  ".join(part for part in (e["identifier"], printable(e["name"] or "-"),
+                                                      printable(_attribute_summary(e))) if part))
+    return "\n".join(lines) + "\n"
 
 
 def _named(item: dict) -> str:
     return f"{item['name']} ({item['oid']})" if item.get("name") else item["oid"]
+
+
+def _ev_text(oid: str, name: str | None) -> str:
+    return f"{oid} ({name})" if name else oid
 
 
 def _attribute_summary(e: dict) -> str:
@@ -199,7 +277,7 @@ def _attribute_summary(e: dict) -> str:
     if e["not_before_ekus"] is not None:
         parts.append("NotBefore EKU " + (",".join(x["name"] for x in e["not_before_ekus"]) or "none"))
     if e["ev_policies"]:
-        parts.append("EV " + ",".join(e["ev_policies"]))
+        parts.append("EV " + ",".join(_ev_text(o, n) for o, n in zip(e["ev_policies"], e["ev_policy_names"])))
     if e["chain_policies"]:
         parts.append("chain policy " + ",".join(x["name"] for x in e["chain_policies"]))
     if e["updates"]:
@@ -262,7 +340,7 @@ def _reading(prop_id: int, value: bytes):
 
 
 def render_certificates_text(data: dict) -> str:
-    lines = [f"File:              {data['file']} ({data['kind']}, {len(data['certificates'])} certificates)"]
+    lines = [f"File:              {printable(data['file'])} ({data['kind']}, {len(data['certificates'])} certificates)"]
     if data.get("ctl"):
         h = data["ctl"]
         lines.append(f"CTL:               {h['entry_count']} entries, this update {h['this_update']}")
@@ -272,6 +350,19 @@ def render_certificates_text(data: dict) -> str:
                   f"    valid:   {c['not_before']} .. {c['not_after']}"]
         for p in c.get("properties", []):
             lines.append(f"    {p['name']} ({p['id']}): {printable(_property_text(p))}")
+    return "\n".join(lines) + "\n"
+
+
+def render_certificates_stable(data: dict) -> str:
+    """``show --stable`` of a store, bundle or folder: one line per certificate, sorted by
+    SHA-1, with its properties; no file name."""
+    lines = [f"Certificates:      {len(data['certificates'])}"]
+    if data.get("ctl"):
+        lines += list(_header_lines(data["ctl"]))
+    for c in sorted(data["certificates"], key=lambda c: c["sha1"].replace(" ", "").replace(":", "").lower()):
+        props = "; ".join(f"{p['name']}={_property_text(p)}" for p in c.get("properties", []))
+        lines.append("  ".join(x for x in (c["sha1"], printable(c["subject"]),
+                                           f"{c['not_before']} .. {c['not_after']}", printable(props)) if x))
     return "\n".join(lines) + "\n"
 
 

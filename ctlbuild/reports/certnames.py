@@ -1,0 +1,150 @@
+"""Names for a CTL's entries from certificates you hold (``show --certs DIR|FILE``).
+
+>>> from ctlbuild.reports.certnames import CertificateNames
+>>> names = CertificateNames.load(["roots/"])                # doctest: +SKIP
+>>> names.name_for(entry)                                    # doctest: +SKIP
+'DigiNotar Root CA'
+
+A CTL names its entries by hash (SHA-1, SHA-256, or the MD5 of the key in Microsoft's
+disallowed list); a certificate with that hash gives the entry a name: its subject's CN,
+else O, else OU, as Windows names a certificate without a friendly name. The names are
+for display only, so a folder is read leniently: a file that holds no certificate is
+skipped and counted, never an error. Reading is bounded like every reader's
+(``ctlbuild.limits``): files in a folder, bytes per file and in all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import FormatError
+from ..formats.certificates import CertInfo, load_certificates
+from ..formats.sniff import SST, sniff
+from ..formats.sst import read_sst
+from ..limits import (
+    MAX_CERT_FILE,
+    MAX_CERT_FOLDER_BYTES,
+    MAX_CERT_FOLDER_FILES,
+    MAX_INPUT_FILE,
+    TooBig,
+    describe,
+    is_stdin,
+    read_capped,
+)
+
+
+@dataclass
+class CertificateNames:
+    #: every hash a CTL may name a certificate by (SHA-1, SHA-256, key MD5, TBS MD5) → name
+    by_hash: dict[bytes, str] = field(default_factory=dict)
+    certificates: int = 0
+    files: int = 0
+    #: files of a folder that held no certificate (or were over the per-file cap)
+    skipped: int = 0
+
+    @classmethod
+    def load(cls, paths) -> "CertificateNames":
+        names = cls()
+        budget = [MAX_CERT_FOLDER_BYTES]
+        for path in paths:
+            path = Path(path)
+            if not is_stdin(path) and path.is_dir():
+                names._folder(path, budget)
+            else:
+                names._file(path)
+        return names
+
+    def name_for(self, entry) -> str | None:
+        name = self.by_hash.get(entry.identifier)
+        if name is None and entry.sha1 is not None:
+            name = self.by_hash.get(entry.sha1)
+        return name
+
+    def summary(self, tl) -> dict:
+        named = sum(1 for e in tl.entries if not e.friendly_name and e.cert is None and self.name_for(e))
+        return {"certificates": self.certificates, "files": self.files, "skipped": self.skipped,
+                "entries": len(tl.entries), "named": named}
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _file(self, path: Path) -> None:
+        """A file named on the command line must hold certificates: that one is an error."""
+        shown = "<stdin>" if is_stdin(path) else path
+        try:
+            data = read_capped(path, MAX_INPUT_FILE)
+        except TooBig as exc:
+            raise FormatError(f"is {exc} for a certificate file", path=shown) from None
+        except OSError as exc:
+            raise FormatError(f"cannot read ({exc.strerror})", path=shown) from None
+        self.files += 1
+        for der in _certificates(data, shown):
+            self._add(der, shown)
+
+    def _folder(self, folder: Path, budget: list[int]) -> None:
+        for path in _folder_files(folder):
+            self.files += 1
+            try:
+                data = read_capped(path, min(MAX_CERT_FILE, budget[0]))
+            except TooBig:
+                if budget[0] < MAX_CERT_FILE:
+                    raise FormatError(f"certificates in the folder exceed the {describe(MAX_CERT_FOLDER_BYTES)} "
+                                      "limit", path=folder) from None
+                self.skipped += 1  # over the per-file cap: not a certificate file
+                continue
+            except OSError:
+                self.skipped += 1
+                continue
+            budget[0] -= len(data)
+            try:
+                ders = _certificates(data, path)
+                for der in ders:
+                    self._add(der, path)
+            except FormatError:
+                self.skipped += 1
+
+    def _add(self, der: bytes, where) -> None:
+        info = CertInfo.from_der(der, path=where)
+        name = info.fallback_name
+        self.certificates += 1
+        for key in (info.sha1, info.sha256, *_md5_forms(info)):
+            self.by_hash.setdefault(key, name)
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The folder's regular files (not hidden), sorted, refusing a folder of more than
+    MAX_CERT_FOLDER_FILES entries before sorting them."""
+    found = []
+    try:
+        with os.scandir(folder) as it:
+            for item in it:
+                if len(found) >= MAX_CERT_FOLDER_FILES:
+                    raise FormatError(f"folder holds more than {MAX_CERT_FOLDER_FILES} files (the limit)",
+                                      path=folder)
+                if not item.name.startswith(".") and item.is_file():
+                    found.append(Path(item.path))
+    except OSError as exc:
+        raise FormatError(f"cannot read folder ({exc.strerror})", path=folder) from None
+    return sorted(found)
+
+
+def _certificates(data: bytes, where) -> list[bytes]:
+    if sniff(data) == SST:
+        return [c.der for c in read_sst(data, path=where).certificates]
+    ders = load_certificates(data, path=where)
+    for der in ders:
+        CertInfo.from_der(der, path=where)
+    return ders
+
+
+def _md5_forms(info: CertInfo) -> tuple[bytes, ...]:
+    """The MD5s a disallowed list (``disallowed_hash``) may name a certificate by; a key
+    asn1crypto cannot open still has its TBS MD5."""
+    try:
+        return info.public_key_md5, info.tbs_md5
+    except (KeyError, ValueError, TypeError):
+        return (info.tbs_md5,)
+
+
+__all__ = ["CertificateNames"]
