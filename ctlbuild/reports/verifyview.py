@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..oids import HASH_NAMES, USAGE_NAMES, eku_name
 from ..timeutil import iso
-from ..verify.findings import AlgorithmId, CertInfo, ChainResult, FileFacts, Finding, Report, SignatureResult
+from ..verify.facts import AlgorithmId, CertInfo
+from ..verify.findings import ChainResult, FileFacts, Finding, Report, SignatureResult
 from .terminal import printable
 
 SCHEMA_VERSION = 1

@@ -14,12 +14,13 @@ neither forge a line nor reorder one, wherever the string is printed.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from asn1crypto import core
 from asn1crypto import x509 as ax509
 
-from .findings import AlgorithmId, CertInfo
 from .pool import name_of
 
 #: RFC 4514 §3: the attribute types written by name; all others by OID.
@@ -69,19 +70,92 @@ def _escape(text: str) -> str:
     return "".join(out)
 
 
-def cert_info(der: bytes, cert: ax509.Certificate | None = None) -> CertInfo:
-    """The facts of one certificate (DER, with its asn1crypto parse when the caller has it)."""
-    cert = cert if cert is not None else ax509.Certificate.load(der)
-    tbs = cert["tbs_certificate"]
-    algorithm, size, curve = _key(cert)
-    return CertInfo(
-        subject=_safe(lambda: rfc4514(tbs["subject"])), issuer=_safe(lambda: rfc4514(tbs["issuer"])),
-        name=_safe(lambda: name_of(tbs["subject"])) or "(undecodable name)",
-        serial=_safe(lambda: tbs["serial_number"].contents.hex()) or "",
-        sha256=hashlib.sha256(der).digest(), sha1=hashlib.sha1(der).digest(),
-        not_before=_safe(lambda: _time(tbs["validity"]["not_before"].native)),
-        not_after=_safe(lambda: _time(tbs["validity"]["not_after"].native)),
-        key_algorithm=algorithm, key_size=size, curve=curve, ekus=_safe(lambda: _ekus(cert)))
+@dataclass(frozen=True)
+class AlgorithmId:
+    oid: str
+    #: asn1crypto's name for it ("sha256", "sha256_rsa", "rsassa_pss"), or the OID when unknown.
+    name: str
+
+
+class CertInfo:
+    """One certificate as a report states it, each fact read when first asked for (the text
+    output asks for none of them). ``subject`` and ``issuer`` are RFC 4514 strings (None
+    when the name does not decode); ``name`` the CN as people know it."""
+
+    def __init__(self, der: bytes, cert: ax509.Certificate | None = None):
+        self.der = der
+        self._cert = cert
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, CertInfo) and other.der == self.der
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
+
+    def __repr__(self) -> str:
+        return f"CertInfo({self.name!r}, sha256={self.sha256.hex()})"
+
+    @cached_property
+    def _tbs(self):
+        if self._cert is None:
+            self._cert = ax509.Certificate.load(self.der)
+        return self._cert["tbs_certificate"]
+
+    @cached_property
+    def sha256(self) -> bytes:
+        return hashlib.sha256(self.der).digest()
+
+    @cached_property
+    def sha1(self) -> bytes:
+        return hashlib.sha1(self.der).digest()
+
+    @cached_property
+    def subject(self) -> str | None:
+        return _safe(lambda: rfc4514(self._tbs["subject"]))
+
+    @cached_property
+    def issuer(self) -> str | None:
+        return _safe(lambda: rfc4514(self._tbs["issuer"]))
+
+    @cached_property
+    def name(self) -> str:
+        return _safe(lambda: name_of(self._tbs["subject"])) or "(undecodable name)"
+
+    @cached_property
+    def serial(self) -> str:
+        """The serialNumber INTEGER's content octets, hex (a leading 00 and negative serials as encoded)."""
+        return _safe(lambda: self._tbs["serial_number"].contents.hex()) or ""
+
+    @cached_property
+    def not_before(self) -> datetime | None:
+        return _safe(lambda: _time(self._tbs["validity"]["not_before"].native))
+
+    @cached_property
+    def not_after(self) -> datetime | None:
+        return _safe(lambda: _time(self._tbs["validity"]["not_after"].native))
+
+    @cached_property
+    def _key_facts(self) -> tuple[str, int | None, str | None]:
+        self._tbs  # noqa: B018 - loads self._cert
+        return _key(self._cert)
+
+    @property
+    def key_algorithm(self) -> str:
+        return self._key_facts[0]
+
+    @property
+    def key_size(self) -> int | None:
+        return self._key_facts[1]
+
+    @property
+    def curve(self) -> str | None:
+        return self._key_facts[2]
+
+    @cached_property
+    def ekus(self) -> tuple[str, ...] | None:
+        """EKU OIDs; None when the certificate has no EKU extension (any usage)."""
+        self._tbs  # noqa: B018 - loads self._cert
+        return _safe(lambda: _ekus(self._cert))
 
 
 def _key(cert) -> tuple[str, int | None, str | None]:

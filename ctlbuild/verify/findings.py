@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
+
+
+if TYPE_CHECKING:  # facts.py reads certificates; these results only hold them
+    from .facts import AlgorithmId, CertInfo
 
 
 class Status(StrEnum):
@@ -49,33 +54,6 @@ class Finding:
     #: The signature's label ("signature 1, nested 1"); None for file-level findings.
     signature: str | None = None
     entries: tuple[EntryRef, ...] = ()
-
-
-@dataclass(frozen=True)
-class CertInfo:
-    """One certificate as a report states it. ``subject`` and ``issuer`` are RFC 4514
-    strings (None when the name does not decode); ``name`` the CN as people know it."""
-    subject: str | None
-    issuer: str | None
-    name: str
-    #: The serialNumber INTEGER's content octets, hex (a leading 00 and negative serials as encoded).
-    serial: str
-    sha256: bytes
-    sha1: bytes
-    not_before: datetime | None
-    not_after: datetime | None
-    key_algorithm: str
-    key_size: int | None
-    curve: str | None = None
-    #: EKU OIDs; None when the certificate has no EKU extension (any usage).
-    ekus: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class AlgorithmId:
-    oid: str
-    #: asn1crypto's name for it ("sha256", "sha256_rsa", "rsassa_pss"), or the OID when unknown.
-    name: str
 
 
 @dataclass

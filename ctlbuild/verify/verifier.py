@@ -33,7 +33,7 @@ from ..signing.signer import hash_algorithm
 from ..timeutil import iso
 from . import paths
 from .algorithms import hash_flag, hash_refusal, key_label, key_refusal, weak_key
-from .facts import algorithm_id, cert_info
+from .facts import CertInfo, algorithm_id
 from .findings import FAIL, PASS, WARN, ChainResult, EntryRef, FileFacts, Finding, Policy, Report, SignatureResult
 from .pool import CertPool, PoolCert, cert_name
 from .strictder import der_problem
@@ -69,8 +69,9 @@ class _Context:
     header: object
     rules: paths.Rules
     ekus: frozenset[str]
-    #: CertInfo by SHA-256, so a certificate on many paths is described once.
+    #: CertInfo by DER, so a certificate on many paths is described once.
     infos: dict = field(default_factory=dict)
+    chains: dict = field(default_factory=dict)
 
 
 def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime | None = None,
@@ -439,10 +440,10 @@ def _record_time(ctx, result: SignatureResult, values, when: datetime) -> None:
 
 
 def _info(ctx, der: bytes, cert=None):
-    key = hashlib.sha256(der).digest()
-    if key not in ctx.infos:
-        ctx.infos[key] = cert_info(der, cert)
-    return ctx.infos[key]
+    # The chain's certificates recur in every signature of a file: one CertInfo each.
+    if der not in ctx.infos:
+        ctx.infos[der] = CertInfo(der, cert)
+    return ctx.infos[der]
 
 
 # -- EKU and chain -------------------------------------------------------------------------------
@@ -485,10 +486,15 @@ def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, sever
 
 
 def _record_chain(ctx, result: SignatureResult, chain: paths.Chain, required: bool) -> None:
-    infos = tuple(_info(ctx, c.dump(), c) for c in chain.path)
-    valid = chain.problem is None
-    result.chain = ChainResult(valid, infos, chain.problem, infos[-1] if valid and infos else None,
-                               chain.eku, required)
+    # paths.validate caches its Chain per signer and moment: a file of many SignerInfos by
+    # one signer shares one ChainResult too (the Chain is kept, so its id stays its own).
+    key = (id(chain), required)
+    if key not in ctx.chains:
+        infos = tuple(_info(ctx, c.dump(), c) for c in chain.path)
+        valid = chain.problem is None
+        ctx.chains[key] = chain, ChainResult(valid, infos, chain.problem, infos[-1] if valid and infos else None,
+                                             chain.eku, required)
+    result.chain = ctx.chains[key][1]
 
 
 def _window(path) -> str:

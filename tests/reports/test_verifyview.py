@@ -258,3 +258,20 @@ def test_verify_data_is_deterministic(dev_stl, root_der):
     a = verify_data(verify_ctl(dev_stl.read_bytes(), [root_der], now, path=dev_stl))
     b = verify_data(verify_ctl(dev_stl.read_bytes(), [root_der], now, path=dev_stl))
     assert a == b
+
+
+def test_countersignature_is_a_signature_whose_chain_is_only_reported():
+    from tests.verify.test_verify_hostile import PKI, _countersigned
+    pki = PKI()
+    key = h.rsa_key()
+    root = h.make_cert("Timestamp Root", h.name("Timestamp Root"), key.public_key(), key, ca=True)
+    tsa = h.make_cert("Timestamp Root", root.subject, key.public_key(), key, serial=3, ekus=["1.3.6.1.5.5.7.3.8"])
+    data = verify_data(pki.verify(_countersigned(pki, key, tsa)))
+    validate(data, SCHEMA_PATH)
+    outer, counter = data["signatures"]
+    assert (counter["kind"], counter["parent"]) == ("countersignature", outer["label"])
+    assert counter["label"] == "signature 1, countersignature 1"
+    assert counter["status"] == "warn" and data["ok"]
+    assert not counter["chain"]["valid"] and not counter["chain"]["required"]
+    assert counter["signer"]["ekus"] == ["1.3.6.1.5.5.7.3.8"]
+    assert outer["chain"]["valid"] and outer["chain"]["required"]
