@@ -97,9 +97,15 @@ class CertInfo:
 
     @cached_property
     def _tbs(self):
+        # asn1crypto parses lazily: a field of a hostile certificate can fail on first use,
+        # which is why every reader of _tbs goes through _safe.
         if self._cert is None:
             self._cert = ax509.Certificate.load(self.der)
         return self._cert["tbs_certificate"]
+
+    def _parsed(self) -> ax509.Certificate:
+        self._tbs  # noqa: B018 - loads self._cert
+        return self._cert
 
     @cached_property
     def sha256(self) -> bytes:
@@ -136,8 +142,7 @@ class CertInfo:
 
     @cached_property
     def _key_facts(self) -> tuple[str, int | None, str | None]:
-        self._tbs  # noqa: B018 - loads self._cert
-        return _key(self._cert)
+        return _safe(lambda: _key(self._parsed())) or ("unknown", None, None)
 
     @property
     def key_algorithm(self) -> str:
@@ -154,8 +159,7 @@ class CertInfo:
     @cached_property
     def ekus(self) -> tuple[str, ...] | None:
         """EKU OIDs; None when the certificate has no EKU extension (any usage)."""
-        self._tbs  # noqa: B018 - loads self._cert
-        return _safe(lambda: _ekus(self._cert))
+        return _safe(lambda: _ekus(self._parsed()))
 
 
 def _key(cert) -> tuple[str, int | None, str | None]:

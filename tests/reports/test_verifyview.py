@@ -275,3 +275,13 @@ def test_countersignature_is_a_signature_whose_chain_is_only_reported():
     assert not counter["chain"]["valid"] and not counter["chain"]["required"]
     assert counter["signer"]["ekus"] == ["1.3.6.1.5.5.7.3.8"]
     assert outer["chain"]["valid"] and outer["chain"]["required"]
+
+
+@pytest.mark.parametrize("der", [b"\x30\x03\x02\x01\x01", b"\x30\x00", b"junk"])
+def test_certificate_facts_of_garbage_never_raise(der):
+    from ctlbuild.reports.verifyview import _cert
+    from ctlbuild.verify.facts import CertInfo
+    facts = _cert(CertInfo(der))
+    assert facts["sha256"] == hashlib.sha256(der).hexdigest() and facts["subject"] is None
+    assert facts["key"] == {"algorithm": "unknown", "size": None, "curve": None} and facts["ekus"] is None
+    assert facts["name"] == "(undecodable name)" and facts["not_after"] is None
