@@ -285,3 +285,11 @@ def test_certificate_facts_of_garbage_never_raise(der):
     assert facts["sha256"] == hashlib.sha256(der).hexdigest() and facts["subject"] is None
     assert facts["key"] == {"algorithm": "unknown", "size": None, "curve": None} and facts["ekus"] is None
     assert facts["name"] == "(undecodable name)" and facts["not_after"] is None
+
+
+def test_a_cabinet_states_the_ctl_inside_it():
+    from tests.fixtures_ms import fixture
+    anchors = [a for p in anchor_paths() for a in ("--anchor", p)]
+    _code, data = verify_json(fixture("authrootstl-2018-06-19.cab"), *anchors, "--allow-sha1")
+    inside = fixture("authroot-2018-06-19.stl").read_bytes()
+    assert (data["file"]["sha256"], data["file"]["size"]) == (hashlib.sha256(inside).hexdigest(), len(inside))
