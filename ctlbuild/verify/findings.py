@@ -19,8 +19,6 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-
-
 if TYPE_CHECKING:  # facts.py reads certificates; these results only hold them
     from .facts import AlgorithmId, CertInfo
 

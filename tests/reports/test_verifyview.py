@@ -4,6 +4,7 @@ every output checked against schemas/verify.schema.json (issue 12, item 11)."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -179,7 +180,7 @@ def test_microsoft_files(name):
         assert (sig["time_source"], sig["validated_at"]) == ("thisUpdate", data["file"]["this_update"])
         path = sig["chain"]["certificates"]
         assert path[0] == sig["signer"] and path[-1] == sig["chain"]["anchor"]
-        for child, parent in zip(path, path[1:]):
+        for child, parent in itertools.pairwise(path):
             assert child["issuer"] == parent["subject"]
         assert all(c["subject"].startswith("CN=Microsoft") for c in path)
     assert data["file"]["sha256"] == hashlib.sha256(stl_path(name).read_bytes()).hexdigest()
@@ -241,8 +242,9 @@ def test_rfc4514_writes_non_strings_as_hex_and_joins_multivalued_rdns():
 
 
 def test_rfc4514_agrees_with_cryptography_on_microsofts_roots():
-    from tests.fixtures_ms import fixture
     import warnings
+
+    from tests.fixtures_ms import fixture
     roots = sorted((fixture("certs")).glob("*.crt"))
     assert len(roots) > 100
     with warnings.catch_warnings():
