@@ -558,11 +558,18 @@ def _check_list(report, actual: bytes, expected: bytes):
     got, want = decode_ctl(actual), decode_ctl(expected)
     got_ids = {e.identifier: e for e in got.entries}
     want_ids = {e.identifier: e for e in want.entries}
-    refs = [EntryRef(i, e.label, "missing") for i, e in want_ids.items() if i not in got_ids] + \
-        [EntryRef(i, e.label, "extra") for i, e in got_ids.items() if i not in want_ids] + \
-        [EntryRef(i, e.label, "changed") for i, e in want_ids.items() if i in got_ids and got_ids[i] != e]
-    missing, extra, changed = ([r.label for r in refs if r.difference == d] for d in ("missing", "extra", "changed"))
+    missing = [e.label for i, e in want_ids.items() if i not in got_ids]
+    extra = [e.label for i, e in got_ids.items() if i not in want_ids]
+    changed = [e.label for i, e in want_ids.items() if i in got_ids and got_ids[i] != e]
     parts = [f"{len(missing)} missing", f"{len(extra)} extra", f"{len(changed)} changed"]
     sample = (missing + extra + changed)[:3]
     detail = f" (e.g. {', '.join(sample)})" if sample else " (header differs)"
-    report.add("list", FAIL, "file differs from what the list builds: " + ", ".join(parts) + detail, entries=refs)
+    report.add("list", FAIL, "file differs from what the list builds: " + ", ".join(parts) + detail,
+               entries=_entry_refs(want_ids, got_ids))
+
+
+def _entry_refs(want_ids: dict, got_ids: dict) -> list[EntryRef]:
+    """Each entry that differs, by identifier, and how: what the JSON's finding names."""
+    return [EntryRef(i, e.label, "missing") for i, e in want_ids.items() if i not in got_ids] + \
+        [EntryRef(i, e.label, "extra") for i, e in got_ids.items() if i not in want_ids] + \
+        [EntryRef(i, e.label, "changed") for i, e in want_ids.items() if i in got_ids and got_ids[i] != e]
