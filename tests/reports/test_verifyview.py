@@ -295,3 +295,18 @@ def test_a_cabinet_states_the_ctl_inside_it():
     _code, data = verify_json(fixture("authrootstl-2018-06-19.cab"), *anchors, "--allow-sha1")
     inside = fixture("authroot-2018-06-19.stl").read_bytes()
     assert (data["file"]["sha256"], data["file"]["size"]) == (hashlib.sha256(inside).hexdigest(), len(inside))
+
+
+def test_list_differences_missing_and_changed(dev_stl, root_der):
+    from dataclasses import replace
+    tl = load_list(LIST).trust_list
+    first, *rest = tl.entries
+    renamed = replace(first, friendly_name="Renamed\u202e")
+    newcomer = replace(first, identifier=bytes(20), friendly_name="newcomer")
+    expected = encode_ctl(replace(tl, entries=(renamed, *rest, newcomer)))
+    data = verify_data(verify_ctl(dev_stl.read_bytes(), [root_der], WHEN, expected_ctl=expected))
+    validate(data, SCHEMA_PATH)
+    entries = finding(data, "list", "fail")["entries"]
+    assert [(e["label"], e["difference"]) for e in entries] == [("newcomer", "missing"),
+                                                               ("Renamed\\u202e", "changed")]
+    assert entries[0]["identifier"] == "00" * 20 and entries[1]["identifier"] == first.identifier.hex()
