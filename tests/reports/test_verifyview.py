@@ -172,6 +172,9 @@ def test_microsoft_files(name):
         assert outer["chain"]["anchor"]["sha1"] == ANCHORS[0].lower()
         assert nested["chain"]["anchor"]["sha1"] == ANCHORS[1].lower()
         assert nested["label"] == "signature 1, nested 1"
+        # Expired now, valid when signed: a warning naming the signature and its signer.
+        expired = finding(data, "expiry", "warn", "signature 1")
+        assert expired["signer"]["sha256"] == outer["signer"]["sha256"] and outer["status"] == "warn"
     else:
         assert kinds == [("outer", None)] and outer["chain"]["anchor"]["sha1"] == ANCHORS[1].lower()
     for sig in data["signatures"]:
