@@ -4,6 +4,11 @@
 >>> report = Report("x.stl"); report.add("digest", FAIL, "content changed")
 >>> report.ok
 False
+
+Besides the findings, the report keeps typed facts: the file's (``FileFacts``) and, per
+signature, who signed, with which algorithms, when the chain was judged and why, and the
+chain itself (``SignatureResult``, ``ChainResult``, ``CertInfo``). Names stay as the file
+has them; escaping them is the renderer's job (``reports/verifyview.py``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from ..timeutil import iso
+if TYPE_CHECKING:  # facts.py reads certificates; these results only hold them
+    from .facts import AlgorithmId, CertInfo
 
 
 class Status(StrEnum):
@@ -27,16 +34,81 @@ class Status(StrEnum):
 PASS, FAIL, WARN = Status.PASS, Status.FAIL, Status.WARN
 
 
+@dataclass(frozen=True)
+class EntryRef:
+    """An entry a finding concerns: its identifier, its label, and how it differs."""
+    identifier: bytes
+    label: str
+    #: "missing" (the list has it, the file not), "extra" (the file has it, the list not), "changed".
+    difference: str
+
+
 @dataclass
 class Finding:
+    #: The check's stable name (the JSON's ``code``, and ``check`` as before).
     check: str
     status: Status
     message: str
+    #: The signature's label ("signature 1, nested 1"); None for file-level findings.
     signature: str | None = None
+    entries: tuple[EntryRef, ...] = ()
 
-    def as_dict(self) -> dict:
-        return {"check": self.check, "status": self.status, "message": self.message,
-                "signature": self.signature}
+
+@dataclass
+class ChainResult:
+    """The outcome of path validation for one signer: ``certificates`` run from the signer to
+    the anchor when ``valid``; otherwise they are the most telling path tried."""
+    valid: bool
+    certificates: tuple[CertInfo, ...]
+    problem: str | None = None
+    #: The anchor that ended the path (None when no path was accepted).
+    anchor: CertInfo | None = None
+    #: The EKU the signer was accepted for.
+    eku: str | None = None
+    #: A failed path fails the signature (False for timestamps, whose chains are only reported).
+    required: bool = True
+
+
+#: Why a chain was judged at the moment it was (``SignatureResult.time_source``).
+TIME_SOURCES = ("at", "signingTime", "thisUpdate", "signer-not-before")
+
+
+@dataclass
+class SignatureResult:
+    """One SignerInfo: the outer one(s), a nested signature's, or a countersignature."""
+    label: str
+    #: "outer", "nested" or "countersignature".
+    kind: str
+    #: The label of the signature that carries this one unsigned (None for an outer one).
+    parent: str | None
+    digest_algorithm: AlgorithmId
+    signature_algorithm: AlgorithmId
+    signer: CertInfo | None = None
+    #: The signingTime attribute, when there is one.
+    signing_time: datetime | None = None
+    #: When the chain was judged, and why then (one of TIME_SOURCES).
+    validated_at: datetime | None = None
+    time_source: str | None = None
+    chain: ChainResult | None = None
+
+
+@dataclass
+class FileFacts:
+    """What the file says of itself. Everything but the hash and size is None when the
+    file is not a signed CTL."""
+    sha256: bytes
+    size: int
+    content_type: str | None = None
+    sequence: int | None = None
+    this_update: datetime | None = None
+    next_update: datetime | None = None
+    usages: tuple[str, ...] = ()
+    entry_count: int | None = None
+    list_identifier: bytes | None = None
+    subject_algorithm: str | None = None
+
+
+_SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
 
 
 @dataclass
@@ -47,18 +119,30 @@ class Report:
     signing_time: datetime | None = None
     #: The file is not a signed CTL at all (truncated, not PKCS#7): bad input, not a failed check.
     malformed: bool = False
+    file: FileFacts | None = None
+    #: Every signature in the order met: each outer one followed by what it carries.
+    signatures: list[SignatureResult] = field(default_factory=list)
+    _by_label: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return all(f.status != FAIL for f in self.findings)
 
-    def add(self, check, status, message, signature=None) -> None:
-        self.findings.append(Finding(check, status, message, signature))
+    def add(self, check, status, message, signature=None, entries=()) -> None:
+        self.findings.append(Finding(check, status, message, signature, tuple(entries)))
 
-    def as_dict(self) -> dict:
-        return {"path": self.path, "ok": self.ok, "entries": self.entry_count,
-                "signing_time": iso(self.signing_time) if self.signing_time else None,
-                "findings": [f.as_dict() for f in self.findings]}
+    def begin_signature(self, result: SignatureResult) -> SignatureResult:
+        self.signatures.append(result)
+        self._by_label[result.label] = result
+        return result
+
+    def signature(self, label: str | None) -> SignatureResult | None:
+        return self._by_label.get(label)
+
+    def status_of(self, label: str) -> Status:
+        """The worst finding of one signature (its own checks, not those of what it carries)."""
+        found = [f.status for f in self.findings if f.signature == label]
+        return max(found, key=_SEVERITY.__getitem__, default=PASS)
 
 
 @dataclass

@@ -17,7 +17,7 @@ once), ``paths`` (RFC 5280 by pyhanko-certvalidator plus Windows' EKU rules),
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from asn1crypto import core
@@ -33,7 +33,8 @@ from ..signing.signer import hash_algorithm
 from ..timeutil import iso
 from . import paths
 from .algorithms import hash_flag, hash_refusal, key_label, key_refusal, weak_key
-from .findings import FAIL, PASS, WARN, Finding, Policy, Report
+from .facts import CertInfo, algorithm_id
+from .findings import FAIL, PASS, WARN, ChainResult, EntryRef, FileFacts, Finding, Policy, Report, SignatureResult
 from .pool import CertPool, PoolCert, cert_name
 from .strictder import der_problem
 
@@ -68,6 +69,9 @@ class _Context:
     header: object
     rules: paths.Rules
     ekus: frozenset[str]
+    #: CertInfo by DER, so a certificate on many paths is described once.
+    infos: dict = field(default_factory=dict)
+    chains: dict = field(default_factory=dict)
 
 
 def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime | None = None,
@@ -80,6 +84,7 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
     raises for a bad file: one that does not parse is a failed ``structure`` finding with
     ``report.malformed`` set."""
     report = Report(str(path) if path else None)
+    report.file = FileFacts(hashlib.sha256(data).digest(), len(data))
     policy = Policy(list(anchors), now, at, allow_expired, allow_sha1, allow_md5, allow_weak_keys,
                     list(untrusted))
     try:
@@ -90,6 +95,7 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
         report.malformed = True
         return report
     report.entry_count = count
+    report.file = _file_facts(report.file, signed, header, count)
     report.add("structure", PASS, f"signed CTL with {count} entries, {len(signed.signer_infos)} signature(s)")
     bag = _certificate_bag(data)
     ctx = _Context(report, policy, signed, header,
@@ -105,6 +111,12 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
     if expected_ctl is not None:
         _check_list(report, signed.ctl_der, expected_ctl)
     return report
+
+
+def _file_facts(facts: FileFacts, signed: SignedCtl, header, count: int) -> FileFacts:
+    return FileFacts(facts.sha256, facts.size, signed.content_type, header.sequence, header.this_update,
+                     header.next_update, tuple(header.usages), count, header.identifier,
+                     header.subject_algorithm)
 
 
 def _guarded(ctx, label, check) -> None:
@@ -215,9 +227,11 @@ def _extras_attribute_values(attr, what) -> str | None:
 # -- one SignerInfo ------------------------------------------------------------------------------
 
 def _verify_signer(ctx, signer_info, label, *, covered: bytes, pool: CertPool,
-                   content_type=ContentType.CTL, purpose="ctl"):
+                   content_type=ContentType.CTL, purpose="ctl", kind="outer", parent=None):
     """One SignerInfo: digest, attributes, signature, signer key and EKU, chain, then what it carries."""
     report = ctx.report
+    result = report.begin_signature(SignatureResult(label, kind, parent, algorithm_id(signer_info["digest_algorithm"]),
+                                                    algorithm_id(signer_info["signature_algorithm"])))
     digest = _HASHLIB.get(signer_info["digest_algorithm"]["algorithm"].dotted)
     if digest is None:
         report.add("digest", FAIL, f"unknown digest algorithm {signer_info['digest_algorithm']['algorithm'].dotted}", label)
@@ -234,9 +248,11 @@ def _verify_signer(ctx, signer_info, label, *, covered: bytes, pool: CertPool,
     cert = _find_signer(report, pool, signer_info, digest, attrs.dump(force=False), label)
     if cert is None:
         return
+    result.signer = _info(ctx, cert.der, cert.asn1)
     if not _check_signer_key(ctx, cert, label):
         return
     when = _signing_time(ctx, values, cert, label)
+    _record_time(ctx, result, values, when)
     wanted = frozenset({TIME_STAMPING}) if purpose == "timestamp" else ctx.ekus
     if _check_eku(report, cert, wanted, purpose, label):
         # A timestamp authority need not chain to the CTL's anchors: its chain is reported, not required.
@@ -410,6 +426,26 @@ def _signing_time(ctx, values, cert: PoolCert, label) -> datetime:
     return when
 
 
+def _record_time(ctx, result: SignatureResult, values, when: datetime) -> None:
+    """When the chain was judged and why then, as ``_signing_time`` chose it."""
+    claimed = values.get(Attr.SIGNING_TIME)
+    result.signing_time = claimed[0].native if claimed else None
+    result.validated_at = when
+    if ctx.policy.at is not None:
+        result.time_source = "at"
+    elif claimed:
+        result.time_source = "signingTime"
+    else:
+        result.time_source = "thisUpdate" if when == ctx.header.this_update else "signer-not-before"
+
+
+def _info(ctx, der: bytes, cert=None):
+    # The chain's certificates recur in every signature of a file: one CertInfo each.
+    if der not in ctx.infos:
+        ctx.infos[der] = CertInfo(der, cert)
+    return ctx.infos[der]
+
+
 # -- EKU and chain -------------------------------------------------------------------------------
 
 def _check_eku(report, cert: PoolCert, wanted, purpose, label) -> bool:
@@ -427,6 +463,7 @@ def _check_eku(report, cert: PoolCert, wanted, purpose, label) -> bool:
 def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, severity=FAIL):
     report, policy = ctx.report, ctx.policy
     chain = paths.validate(pool, cert, policy.anchor_certs, when, wanted, ctx.rules)
+    _record_chain(ctx, report.signature(label), chain, severity == FAIL)
     for extra in sorted(pool.capped - pool.reported):
         report.add("certificates", WARN, extra, label)
         pool.reported.add(extra)
@@ -448,6 +485,18 @@ def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, sever
         report.add("expiry", PASS, "signer and chain are valid now", label)
 
 
+def _record_chain(ctx, result: SignatureResult, chain: paths.Chain, required: bool) -> None:
+    # paths.validate caches its Chain per signer and moment: a file of many SignerInfos by
+    # one signer shares one ChainResult too (the Chain is kept, so its id stays its own).
+    key = (id(chain), required)
+    if key not in ctx.chains:
+        infos = tuple(_info(ctx, c.dump(), c) for c in chain.path)
+        valid = chain.problem is None
+        ctx.chains[key] = chain, ChainResult(valid, infos, chain.problem, infos[-1] if valid and infos else None,
+                                             chain.eku, required)
+    result.chain = ctx.chains[key][1]
+
+
 def _window(path) -> str:
     """The span in which every certificate of the path was valid: when the signature could
     have been made by this chain."""
@@ -466,13 +515,14 @@ def _verify_unsigned(ctx, signer_info, label, pool):
         oid = attr["type"].dotted
         for n, value in enumerate(attr["values"], 1):
             if oid == Attr.NESTED_SIGNATURE:
-                _verify_nested(ctx, value, f"{label}, nested {n}")
+                _verify_nested(ctx, value, f"{label}, nested {n}", label)
             elif oid == Attr.COUNTER_SIGNATURE:
                 _verify_signer(ctx, value, f"{label}, countersignature {n}", covered=signer_info["signature"].native,
-                               pool=pool, content_type=ContentType.DATA, purpose="timestamp")
+                               pool=pool, content_type=ContentType.DATA, purpose="timestamp",
+                               kind="countersignature", parent=label)
 
 
-def _verify_nested(ctx, content_info, label):
+def _verify_nested(ctx, content_info, label, parent):
     """Microsoft's nested signature: a detached SignedData over the whole CTL TLV."""
     try:
         inner = content_info["content"]
@@ -486,7 +536,7 @@ def _verify_nested(ctx, content_info, label):
     pool = _pool(ctx, certs, label)
     for n, signer_info in enumerate(signer_infos, 1):
         _verify_signer(ctx, signer_info, label if n == 1 else f"{label}.{n}", covered=ctx.signed.ctl_der,
-                       pool=pool, content_type=content_type)
+                       pool=pool, content_type=content_type, kind="nested", parent=parent)
 
 
 def _check_next_update(report, policy, header):
@@ -514,4 +564,12 @@ def _check_list(report, actual: bytes, expected: bytes):
     parts = [f"{len(missing)} missing", f"{len(extra)} extra", f"{len(changed)} changed"]
     sample = (missing + extra + changed)[:3]
     detail = f" (e.g. {', '.join(sample)})" if sample else " (header differs)"
-    report.add("list", FAIL, "file differs from what the list builds: " + ", ".join(parts) + detail)
+    report.add("list", FAIL, "file differs from what the list builds: " + ", ".join(parts) + detail,
+               entries=_entry_refs(want_ids, got_ids))
+
+
+def _entry_refs(want_ids: dict, got_ids: dict) -> list[EntryRef]:
+    """Each entry that differs, by identifier, and how: what the JSON's finding names."""
+    return [EntryRef(i, e.label, "missing") for i, e in want_ids.items() if i not in got_ids] + \
+        [EntryRef(i, e.label, "extra") for i, e in got_ids.items() if i not in want_ids] + \
+        [EntryRef(i, e.label, "changed") for i, e in want_ids.items() if i in got_ids and got_ids[i] != e]
