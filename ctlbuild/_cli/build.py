@@ -10,7 +10,7 @@ import click
 from ..build.outputs import compare_outputs, read_manifest, write_outputs
 from ..build.pipeline import build_content, build_list
 from ..errors import UsageError
-from ..formats.certificates import eku_oids
+from ..formats.certificates import eku_oids, load_x509
 from ..lists.reader import load_list
 from ..oids import SIGNING_DIGESTS, Usage
 from ..reports.terminal import printable
@@ -150,10 +150,8 @@ def _note_ctl_only(result, item):
 
 
 def _warn_usage(item, signer):
-    from cryptography import x509
-
     if item.trust_list.kind != "trusted":
         return
-    if Usage.ROOT_LIST_SIGNER not in eku_oids(x509.load_der_x509_certificate(signer.certificate)):
+    if Usage.ROOT_LIST_SIGNER not in eku_oids(load_x509(signer.certificate)):
         click.echo(f"ctlbuild: warning: {item.trust_list.name}: a trusted-root list's signer usually carries "
                    f"EKU root list signer ({Usage.ROOT_LIST_SIGNER}); this one does not", err=True)
