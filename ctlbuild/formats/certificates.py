@@ -18,6 +18,7 @@ from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
 
+from ..ctl.der import check_whole
 from ..errors import FormatError
 from ..oids import HashAlg
 
@@ -190,6 +191,7 @@ def load_certificates(data: bytes, path=None) -> list[bytes]:
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM, as Windows editors write
         data = data[3:]
     if data[:1] == b"\x30":
+        check_whole(data, path)
         return [data]
     if b"-----BEGIN" not in data:
         raise FormatError("neither a PEM nor a DER certificate", path=path, offset=0)

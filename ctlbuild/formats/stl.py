@@ -124,6 +124,7 @@ def signer_facts(signed: SignedCtl) -> list[SignerFacts]:
 
 def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
     """Parse a DER ContentInfo/SignedData carrying a CTL; FormatError says where it breaks."""
+    der.check_whole(data, path)
     try:
         ctl_offset, ctl_end = _locate_ctl(data)
         _check_envelope(data, ctl_offset)
