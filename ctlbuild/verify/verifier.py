@@ -101,6 +101,7 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
     for n, signer_info in enumerate(signed.signer_infos, 1):
         _guarded(ctx, f"signature {n}", lambda label, si=signer_info: _verify_signer(
             ctx, si, label, covered=signed.content_octets, pool=pool))
+    _check_this_update(report, policy, header)
     _check_next_update(report, policy, header)
     if expected_ctl is not None:
         _check_list(report, signed.ctl_der, expected_ctl)
@@ -403,6 +404,11 @@ def _signing_time(ctx, values, cert: PoolCert, label) -> datetime:
     if header.next_update is not None and when > header.next_update:
         report.add("signing-time", FAIL, f"signed at {iso(when)}, after the list's nextUpdate "
                    f"{iso(header.next_update)}", label)
+    if claimed and claimed[0].native < header.this_update:
+        # Post-dated: a list that says it was issued decades after it was signed (a typo in
+        # this_update) still verifies, so say so.
+        report.add("signing-time", WARN, f"signed at {iso(claimed[0].native)}, {_span(header.this_update - claimed[0].native)} "
+                   f"before the list's own thisUpdate {iso(header.this_update)}", label)
     if claimed and not not_before <= claimed[0].native <= not_after:
         # A signingTime outside the signer's validity is a lie or a stolen key; --at does not excuse it.
         report.add("signing-time", FAIL, f"signingTime {iso(claimed[0].native)} is outside the signer "
@@ -489,6 +495,29 @@ def _verify_nested(ctx, content_info, label):
                        pool=pool, content_type=content_type)
 
 
+def _check_this_update(report, policy, header):
+    """A list dated after the time it is judged at was not in force yet: --at before the
+    list existed, or a thisUpdate in the future."""
+    when, what = (policy.at, "--at") if policy.at is not None else (policy.now, "now")
+    if when < header.this_update:
+        report.add("this-update", WARN, f"thisUpdate {iso(header.this_update)} is "
+                   f"{_span(header.this_update - when)} after {what} ({iso(when.replace(microsecond=0))}): "
+                   "the list was not in force yet")
+    else:
+        report.add("this-update", PASS, f"thisUpdate {iso(header.this_update)} reached by {what}")
+
+
+def _span(delta) -> str:
+    """A time difference in the unit people would use: 73 years, 5 days, 3 hours."""
+    days = delta.days
+    if days >= 730:
+        return f"{days // 365} years"
+    if days >= 2:
+        return f"{days} days"
+    hours = delta.seconds // 3600 + 24 * days
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour"
+
+
 def _check_next_update(report, policy, header):
     if header.next_update is None:
         report.add("next-update", PASS, "the list sets no nextUpdate")
@@ -511,7 +540,13 @@ def _check_list(report, actual: bytes, expected: bytes):
     missing = [e.label for i, e in want_ids.items() if i not in got_ids]
     extra = [e.label for i, e in got_ids.items() if i not in want_ids]
     changed = [e.label for i, e in want_ids.items() if i in got_ids and got_ids[i] != e]
-    parts = [f"{len(missing)} missing", f"{len(extra)} extra", f"{len(changed)} changed"]
-    sample = (missing + extra + changed)[:3]
-    detail = f" (e.g. {', '.join(sample)})" if sample else " (header differs)"
-    report.add("list", FAIL, "file differs from what the list builds: " + ", ".join(parts) + detail)
+    # Which side each name is on, in words: "1 missing, 1 extra (e.g. a, b)" did not say.
+    parts = [_named(what, names) for what, names in (("missing from the file", missing),
+                                                     ("not in the list", extra), ("changed", changed)) if names]
+    report.add("list", FAIL, "file differs from what the list builds: "
+               + ("; ".join(parts) if parts else "the header differs, the entries are the same"))
+
+
+def _named(what: str, names: list[str], shown: int = 3) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{len(names)} {what}: {', '.join(names[:shown])}{more}"
