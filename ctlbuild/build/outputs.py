@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from ..errors import OutputError
-from ..limits import MAX_MANIFEST_FILE, TooBig, read_capped
+from ..limits import MAX_INPUT_FILE, MAX_MANIFEST_FILE, TooBig, read_capped
 
 MANIFEST = "manifest.json"
 STAGING = ".ctlbuild-staging"
@@ -310,8 +310,43 @@ def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dic
         if manifest.get(name) != record:
             fields = sorted(k for k in set(record) | set(manifest.get(name) or {})
                             if record.get(k) != (manifest.get(name) or {}).get(k))
-            differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})")
+            differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})"
+                               + (_list_changed(out_dir, record, files) if "list_sha256" in fields else ""))
     return differences
+
+
+def _list_changed(out_dir: Path, record: dict, files: dict[str, bytes]) -> str:
+    """Why list_sha256 differs, in words: the list file was edited since the build. The CTL
+    content is the list's model, encoded canonically, so comparing it tells an edit of
+    comments or layout from an edit of what the list says."""
+    ctls = [n for n in record["outputs"] if n.endswith((".stl", ".ctl")) and n in files]
+    same = all(_ctl_content(out_dir / n) == _ctl_content(files[n]) for n in ctls) if ctls else \
+        all(_read_or_none(out_dir / n, len(files[n])) == files[n] for n in record["outputs"] if n in files)
+    if same:
+        return (f": {record['list']} changed since the build, only in its bytes (comments or formatting): "
+                "what it builds is the same; rebuild to record it")
+    return f": {record['list']} changed since the build, and so did what it says"
+
+
+def _read_or_none(path: Path, size: int) -> bytes | None:
+    try:
+        return read_capped(path, size + 1)
+    except (TooBig, OSError):
+        return None
+
+
+def _ctl_content(source) -> bytes | None:
+    """The CTL of a .stl or bare .ctl (a path in out/ or bytes of the rebuild); None when unreadable."""
+    from ..errors import FormatError
+    from ..formats.stl import is_signed_data, parse_signed_ctl
+
+    data = source if isinstance(source, bytes) else _read_or_none(source, MAX_INPUT_FILE)
+    if data is None:
+        return None
+    try:
+        return parse_signed_ctl(data).ctl_der if is_signed_data(data) else data
+    except FormatError:
+        return None
 
 
 def _why(name: str, old: bytes, new: bytes) -> str:
