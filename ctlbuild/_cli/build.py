@@ -17,6 +17,7 @@ from ..reports.terminal import printable
 from .common import (
     ProgressBar,
     insecure_key_permissions,
+    lock_waiting,
     plural,
     signing_time,
 )
@@ -90,7 +91,7 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
     if check:
         _report_check(out_dir, files, records)
         return
-    manifest = write_outputs(out_dir, files, records)
+    manifest = write_outputs(out_dir, files, records, on_wait=lock_waiting)
     for name, record in records.items():
         click.echo(f"{name}: {plural(record['entries'], 'entry', 'entries')} → "
                    + ", ".join(str(out_dir / f) for f in record["outputs"]))

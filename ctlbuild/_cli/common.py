@@ -78,6 +78,12 @@ templates_option = click.option("--templates", type=click.Path(path_type=Path, f
                                      "(<name>.<lang>.<format>.j2, then <name>.<format>.j2).")
 
 
+def lock_waiting(folder: Path, holder: str | None, seconds: float) -> None:
+    """Said once on stderr when an output folder's lock is held by another build."""
+    click.echo(f"ctlbuild: {click.format_filename(folder)}: another ctlbuild build is writing here"
+               f"{f' ({holder})' if holder else ''}; waiting up to {seconds:g} s for it to finish", err=True)
+
+
 def write_report(text: str, output: Path | None) -> None:
     """To standard output, or to ``output``: a regular file is replaced atomically; a
     device or pipe (-o /dev/stdout, /dev/null) is written in place, never renamed over."""

@@ -10,7 +10,7 @@ from ..build.outputs import OutputDir
 from ..lists.reader import load_list
 from ..mirror.deploy import build_kit
 from ..mirror.inputs import CertificatePool
-from .common import plural
+from .common import lock_waiting, plural
 
 
 @click.command("deploy")
@@ -36,7 +36,7 @@ def command(list_path, out_dir, mirror_url, certs_dirs):
     loaded = load_list(list_path)
     pool = CertificatePool.from_folders(certs_dirs)
     kit = build_kit(loaded.trust_list, pool, mirror_url=mirror_url)
-    with OutputDir(out_dir) as out:
+    with OutputDir(out_dir, on_wait=lock_waiting) as out:
         out.commit(kit.files)
     for note in kit.notes:
         click.echo(f"ctlbuild: warning: {note}", err=True)

@@ -21,10 +21,12 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from ..errors import OutputError
 from ..limits import MAX_INPUT_FILE, MAX_MANIFEST_FILE, TooBig, read_capped
@@ -84,9 +86,12 @@ def file_record(data: bytes) -> dict:
 class OutputDir:
     """out/ under its lock: recover any interrupted build, then publish new outputs."""
 
-    def __init__(self, path: Path, wait_seconds: float = 60.0):
+    def __init__(self, path: Path, wait_seconds: float = 60.0, on_wait: Callable[[Path, str | None, float], None] | None = None):
+        """``on_wait(path, holder, seconds)`` is told once when another build holds the lock, before
+        waiting up to ``seconds`` for it: ``holder`` is "pid N on HOST" when the lock says so."""
         self.path = Path(path)
         self.wait_seconds = wait_seconds
+        self.on_wait = on_wait
         self._lock_fd: int | None = None
 
     def __enter__(self) -> "OutputDir":
@@ -108,6 +113,7 @@ class OutputDir:
     def _lock(self) -> None:
         fd = _open_lock(self.path / LOCK)
         deadline = time.monotonic() + self.wait_seconds
+        told = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -115,13 +121,17 @@ class OutputDir:
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
                     os.close(fd)
-                    holder = _read_pid(self.path / LOCK)
+                    holder = _holder(self.path / LOCK)
                     raise OutputError(f"{self.path}: another ctlbuild build is writing here"
-                                      f"{f' (pid {holder})' if holder else ''}; waited "
+                                      f"{f' ({holder})' if holder else ''}; waited "
                                       f"{self.wait_seconds:g} s") from None
+                if not told and self.on_wait is not None:  # a silent minute looks like a hang
+                    self.on_wait(self.path, _holder(self.path / LOCK), self.wait_seconds)
+                    told = True
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        # Who holds it, for the build that waits: the pid alone means little on a shared folder.
+        os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
         self._lock_fd = fd
 
     def _unlock(self) -> None:
@@ -261,14 +271,25 @@ def _read_pid(path: Path) -> str | None:
     except OSError:
         return None
     try:
-        return os.read(fd, 32).decode("ascii", "replace").strip() or None
+        return os.read(fd, 300).decode("ascii", "replace").strip() or None
     finally:
         os.close(fd)
 
 
-def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> Path:
-    """Publish ``files`` and their manifest records into ``out_dir`` under its lock."""
-    with OutputDir(out_dir) as out:
+def _holder(path: Path) -> str | None:
+    """ "pid 4242 on build-01" from the lock file ("4242 build-01"; older builds wrote the pid
+    alone); None when it says nothing usable (anyone who can write out/ can write it)."""
+    words = (_read_pid(path) or "").split()
+    if not words or not words[0].isdigit():
+        return None
+    host = words[1] if len(words) > 1 and re.fullmatch(r"[A-Za-z0-9._-]{1,253}", words[1]) else None
+    return f"pid {words[0]}" + (f" on {host}" if host else "")
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], on_wait=None) -> Path:
+    """Publish ``files`` and their manifest records into ``out_dir`` under its lock
+    (``on_wait``: see ``OutputDir``)."""
+    with OutputDir(out_dir, on_wait=on_wait) as out:
         return out.publish(files, lists)
 
 
