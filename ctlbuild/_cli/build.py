@@ -18,6 +18,7 @@ from .common import (
     ProgressBar,
     insecure_key_permissions,
     lock_waiting,
+    out_dir_option,
     plural,
     signing_time,
 )
@@ -26,8 +27,7 @@ from .signers import Signers, signer_spec
 
 @click.command("build")
 @click.argument("lists", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="out",
-              show_default=True, help="Output folder.")
+@out_dir_option(default="out", show_default=True, help="Output folder.")
 @click.option("--key", help="Signing key: a file (PEM, DER, PKCS#12) or a PKCS#11 URI "
                              "('pkcs11:token=…;object=…', PIN from CTLBUILD_PKCS11_PIN or a prompt); "
                              "overrides the list's [signer].")

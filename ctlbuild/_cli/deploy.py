@@ -10,13 +10,12 @@ from ..build.outputs import OutputDir
 from ..lists.reader import load_list
 from ..mirror.deploy import build_kit
 from ..mirror.inputs import CertificatePool
-from .common import lock_waiting, plural
+from .common import lock_waiting, out_dir_option, plural
 
 
 @click.command("deploy")
 @click.argument("list_path", metavar="LIST", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the kit.")
+@out_dir_option(required=True, help="Folder for the kit.")
 @click.option("--mirror-url", metavar="URL",
               help="The mirror's http(s):// or file:// URL: adds <name>-mirror.reg (RootDirUrl, SyncFromDirUrl) "
                    "and its rollback.")

@@ -53,7 +53,7 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
 
     \b
     Examples:
-      ctlbuild verify out/diginotar-2.stl --anchor keys/dev-root-ca.pem --list examples/diginotar-2.toml
+      ctlbuild verify out/diginotar-kb2616676.stl --anchor keys/dev-root-ca.pem --list examples/diginotar-kb2616676.toml
       ctlbuild verify authroot.stl --anchor MicrosoftRootCA2010.crt --anchor MicrosoftRootCA.crt --allow-sha1
     """
     if not anchors:
