@@ -11,7 +11,7 @@ from ..errors import OutputError
 from ..lists.importer import import_source
 from ..lists.sources import read_source
 from ..reports.terminal import printable
-from .common import ProgressBar, parse_time
+from .common import ProgressBar, parse_time, plural
 
 
 @click.command("import")
@@ -64,5 +64,5 @@ def command(source, output, certs_dir, certs_from, name, kind, this_update_text,
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(Path(path), pem)
     atomic_write(output, result.text.encode())
-    click.echo(f"{output}: {result.entry_count} entries"
-               + (f", {len(result.cert_files)} certificates written" if result.cert_files else ""))
+    click.echo(f"{output}: {plural(result.entry_count, 'entry', 'entries')}"
+               + (f", {plural(len(result.cert_files), 'certificate')} written" if result.cert_files else ""))

@@ -13,7 +13,7 @@ from ..lists.sources import signed_bytes
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
-from .common import ProgressBar, parse_time
+from .common import ProgressBar, parse_time, plural
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -108,4 +108,4 @@ def _print_text(report, file):
     fails = sum(f.status == FAIL for f in report.findings)
     warns = sum(f.status == WARN for f in report.findings)
     verdict = "VERIFIED" if report.ok else "FAILED"
-    click.echo(f"{printable(str(file))}: {verdict} ({fails} failed, {warns} warnings)")
+    click.echo(f"{printable(str(file))}: {verdict} ({fails} failed, {plural(warns, 'warning')})")

@@ -90,7 +90,8 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
         report.malformed = True
         return report
     report.entry_count = count
-    report.add("structure", PASS, f"signed CTL with {count} entries, {len(signed.signer_infos)} signature(s)")
+    report.add("structure", PASS, f"signed CTL with {_count(count, 'entry', 'entries')}, "
+               f"{_count(len(signed.signer_infos), 'signature', 'signatures')}")
     bag = _certificate_bag(data)
     ctx = _Context(report, policy, signed, header,
                    paths.Rules(allow_sha1, allow_md5, allow_weak_keys), signer_ekus(header.usages))
@@ -505,6 +506,10 @@ def _check_this_update(report, policy, header):
                    "the list was not in force yet")
     else:
         report.add("this-update", PASS, f"thisUpdate {iso(header.this_update)} reached by {what}")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _span(delta) -> str:

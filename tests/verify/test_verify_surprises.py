@@ -73,3 +73,13 @@ def test_verify_list_says_which_side_each_entry_is_on(tmp_path, dev_keys):
     assert result.exit_code == 1
     assert findings(result, "list") == ["FAIL list             file differs from what the list builds: "
                                         "1 missing from the file: newcomer; 1 not in the list: Bulk CA 4999"]
+
+
+def test_counts_of_one_are_in_good_english(tmp_path, dev_keys):
+    stl = build(tmp_path, dev_keys, "2023-12-31")
+    result = run("verify", stl, "--anchor", dev_keys.root_cert, "--at", SIGNING_TIME)
+    assert "signed CTL with 1 entry, 1 signature\n" in result.stdout
+    warns = sum(line.startswith("WARN") for line in result.stdout.splitlines())
+    assert result.stdout.endswith(f"VERIFIED (0 failed, {warns} warning{'' if warns == 1 else 's'})\n")
+    one = run("import", dev_keys.root_cert, "-o", tmp_path / "i.toml", "--this-update", "2024-01-01")
+    assert one.exit_code == 0 and one.stdout.endswith(": 1 entry, 1 certificate written\n"), one.output
