@@ -18,7 +18,7 @@ from ..mirror.inputs import CertificatePool, input_from_ctl, input_from_list
 from ..signing.keyfiles import load_cert_file
 from ..timeutil import parse_duration
 from ..verify.verifier import FAIL, WARN
-from .common import insecure_key_permissions, out_dir_option, parse_time, plural, signing_time
+from .common import insecure_key_permissions, lock_waiting, out_dir_option, parse_time, plural, signing_time
 from .signers import Signers, signer_spec
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
@@ -76,7 +76,7 @@ def build_command(inputs, out_dir, certs_dirs, keep_removed, key, cert, chain, k
         for entry in item.trust_list.entries:
             if entry.cert is not None:
                 pool.add(entry.cert)
-    plan = build_mirror(out_dir, items, pool, keep_removed=keep, now=now)
+    plan = build_mirror(out_dir, items, pool, keep_removed=keep, now=now, on_wait=lock_waiting)
     for note in plan.notes:
         click.echo(f"ctlbuild: warning: {note}", err=True)
     for role, record in plan.manifest.ctls.items():

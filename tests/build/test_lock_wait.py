@@ -14,6 +14,7 @@ from ctlbuild.build import outputs
 from ctlbuild.build.outputs import LOCK, OutputDir
 from ctlbuild.errors import OutputError
 from tests.conftest import SIGNING_TIME
+from tests.peers import DIGINOTAR, require_fixtures
 
 LIST = ('name = "l"\nkind = "disallowed"\nthis_update = 2024-01-01\noutputs = ["stl"]\n[[entry]]\n'
         'sha1 = "c0 60 ed 44 cb d8 81 bd 0e f8 6c 0b a2 87 dd cf 81 67 47 8c"\n')
@@ -79,3 +80,18 @@ def test_a_planted_lock_file_names_no_one_it_should_not(tmp_path, text, named):
         os.close(fd)
     assert len(told) == 1 and told[0][1] == (named[1:-1] if named else None)
     assert (named or "another ctlbuild build is writing here; waited") in str(caught.value)
+
+
+@pytest.mark.parametrize("command", ["deploy", "mirror build"])
+def test_deploy_and_mirror_build_say_so_too(tmp_path, dev_keys, monkeypatch, command):
+    listed = tmp_path / "l.toml"
+    listed.write_text(LIST, encoding="utf-8")
+    out = tmp_path / "out"
+    clock = _Clock(hold(out, b"4242 build-01\n"))
+    monkeypatch.setattr(outputs, "time", clock)
+    require_fixtures()
+    signing = ["--keys", str(dev_keys.signer_key.parent), "--signing-time", SIGNING_TIME] if command != "deploy" \
+        else ["--certs", str(DIGINOTAR)]  # the list's DigiNotar root, for the kit's store
+    result = CliRunner().invoke(main, [*command.split(), str(listed), "-o", str(out), *signing])
+    assert result.exit_code == 0, result.output
+    assert "(pid 4242 on build-01); waiting up to 60 s" in result.stderr
