@@ -446,6 +446,13 @@ def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, sever
     for flag, what in chain.weak:
         check = "key" if flag == "--allow-weak-keys" else "algorithm"
         report.add(check, WARN, f"{what}: accepted only because of {flag}", label)
+    for cert in chain.path:
+        if cert.serial_number <= 0:
+            # Accepted, as RFC 5280 asks of relying parties; said, because a later cryptography
+            # release will refuse to parse such a certificate (today it only warns, unseen).
+            report.add("chain", WARN, f"{paths.name_of(cert.subject)} has serial number {cert.serial_number}, "
+                       "not positive as RFC 5280 §4.1.2.2 requires; later releases of the cryptography "
+                       "library will refuse to read it", label)
     expired = [c for c in chain.path if c["tbs_certificate"]["validity"]["not_after"].native < policy.now]
     if expired:
         report.add("expiry", WARN, "expired now, valid when signed: " + "; ".join(
