@@ -555,8 +555,13 @@ def _check_list(report, actual: bytes, expected: bytes):
     # Which side each name is on, in words: "1 missing, 1 extra (e.g. a, b)" did not say.
     parts = [_named(what, names) for what, names in (("missing from the file", missing),
                                                      ("not in the list", extra), ("changed", changed)) if names]
+    header = [f for f in ("kind", "this_update", "identifier", "sequence", "next_update", "usages",
+                          "subject_algorithm", "extensions") if getattr(got, f) != getattr(want, f)]
+    if header:
+        parts.append(f"header field{'s' if len(header) > 1 else ''} {', '.join(header)} "
+                     f"differ{'' if len(header) > 1 else 's'}")
     report.add("list", FAIL, "file differs from what the list builds: "
-               + ("; ".join(parts) if parts else "the header differs, the entries are the same"))
+               + ("; ".join(parts) if parts else "the same entries and header, in another order or encoding"))
 
 
 def _named(what: str, names: list[str], shown: int = 3) -> str:

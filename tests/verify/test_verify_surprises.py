@@ -83,3 +83,11 @@ def test_counts_of_one_are_in_good_english(tmp_path, dev_keys):
     assert result.stdout.endswith(f"VERIFIED (0 failed, {warns} warning{'' if warns == 1 else 's'})\n")
     one = run("import", dev_keys.root_cert, "-o", tmp_path / "i.toml", "--this-update", "2024-01-01")
     assert one.exit_code == 0 and one.stdout.endswith(": 1 entry, 1 certificate written\n"), one.output
+
+
+def test_verify_list_names_the_header_fields_that_differ(tmp_path, dev_keys):
+    stl = build(tmp_path, dev_keys, "2023-12-31")
+    other = write_list(tmp_path / "other.toml", "2023-12-30", {"DigiNotar Root CA": A})
+    result = run("verify", stl, "--anchor", dev_keys.root_cert, "--at", SIGNING_TIME, "--list", other)
+    assert findings(result, "list") == ["FAIL list             file differs from what the list builds: "
+                                        "header fields this_update, sequence differ"]
