@@ -25,8 +25,8 @@ import socket
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..errors import OutputError
 from ..limits import MAX_INPUT_FILE, MAX_MANIFEST_FILE, TooBig, read_capped
@@ -86,7 +86,8 @@ def file_record(data: bytes) -> dict:
 class OutputDir:
     """out/ under its lock: recover any interrupted build, then publish new outputs."""
 
-    def __init__(self, path: Path, wait_seconds: float = 60.0, on_wait: Callable[[Path, str | None, float], None] | None = None):
+    def __init__(self, path: Path, wait_seconds: float = 60.0,
+                 on_wait: Callable[[Path, str | None, float], None] | None = None):
         """``on_wait(path, holder, seconds)`` is told once when another build holds the lock, before
         waiting up to ``seconds`` for it: ``holder`` is "pid N on HOST" when the lock says so."""
         self.path = Path(path)

@@ -16,7 +16,6 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12

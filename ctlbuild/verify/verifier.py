@@ -408,7 +408,8 @@ def _signing_time(ctx, values, cert: PoolCert, label) -> datetime:
     if claimed and claimed[0].native < header.this_update:
         # Post-dated: a list that says it was issued decades after it was signed (a typo in
         # this_update) still verifies, so say so.
-        report.add("signing-time", WARN, f"signed at {iso(claimed[0].native)}, {_span(header.this_update - claimed[0].native)} "
+        signed_at = claimed[0].native
+        report.add("signing-time", WARN, f"signed at {iso(signed_at)}, {_span(header.this_update - signed_at)} "
                    f"before the list's own thisUpdate {iso(header.this_update)}", label)
     if claimed and not not_before <= claimed[0].native <= not_after:
         # A signingTime outside the signer's validity is a lie or a stolen key; --at does not excuse it.
@@ -446,11 +447,11 @@ def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, sever
     for flag, what in chain.weak:
         check = "key" if flag == "--allow-weak-keys" else "algorithm"
         report.add(check, WARN, f"{what}: accepted only because of {flag}", label)
-    for cert in chain.path:
-        if cert.serial_number <= 0:
+    for on_path in chain.path:
+        if on_path.serial_number <= 0:
             # Accepted, as RFC 5280 asks of relying parties; said, because a later cryptography
             # release will refuse to parse such a certificate (today it only warns, unseen).
-            report.add("chain", WARN, f"{paths.name_of(cert.subject)} has serial number {cert.serial_number}, "
+            report.add("chain", WARN, f"{paths.name_of(on_path.subject)} has serial number {on_path.serial_number}, "
                        "not positive as RFC 5280 §4.1.2.2 requires; later releases of the cryptography "
                        "library will refuse to read it", label)
     expired = [c for c in chain.path if c["tbs_certificate"]["validity"]["not_after"].native < policy.now]

@@ -73,9 +73,9 @@ def test_a_planted_lock_file_names_no_one_it_should_not(tmp_path, text, named):
     fd = hold(tmp_path, text)
     told = []
     try:
-        with pytest.raises(OutputError) as caught:
-            with OutputDir(tmp_path, wait_seconds=0.2, on_wait=lambda *args: told.append(args)):
-                pass
+        with pytest.raises(OutputError) as caught, \
+                OutputDir(tmp_path, wait_seconds=0.2, on_wait=lambda *args: told.append(args)):
+            pass
     finally:
         os.close(fd)
     assert len(told) == 1 and told[0][1] == (named[1:-1] if named else None)

@@ -45,16 +45,16 @@ def test_a_list_signed_long_before_its_this_update_is_a_finding(tmp_path, dev_ke
     assert "WARN signing-time     signed at 2024-01-01T00:00:00Z, 75 years before the list's own thisUpdate " \
            "2099-03-01T00:00:00Z [signature 1]" in result.stdout
     assert findings(result, "this-update") == [
-        "WARN this-update      thisUpdate 2099-03-01T00:00:00Z is 75 years after --at (2024-01-01T00:00:00Z): "
-        "the list was not in force yet"]
+        ("WARN this-update      thisUpdate 2099-03-01T00:00:00Z is 75 years after --at (2024-01-01T00:00:00Z): "
+         "the list was not in force yet")]
 
 
 def test_at_before_this_update_is_said(tmp_path, dev_keys):
     stl = build(tmp_path, dev_keys, "2024-01-02T00:00:00Z", signing_time="2024-01-02T00:00:00Z")
     result = run("verify", stl, "--anchor", dev_keys.root_cert, "--at", "2024-01-01T12:00:00Z")
     assert findings(result, "this-update") == [
-        "WARN this-update      thisUpdate 2024-01-02T00:00:00Z is 12 hours after --at (2024-01-01T12:00:00Z): "
-        "the list was not in force yet"]
+        ("WARN this-update      thisUpdate 2024-01-02T00:00:00Z is 12 hours after --at (2024-01-01T12:00:00Z): "
+         "the list was not in force yet")]
     assert not findings(result, "signing-time")[1:]  # signed on its thisUpdate: nothing post-dated
 
 
@@ -71,8 +71,8 @@ def test_verify_list_says_which_side_each_entry_is_on(tmp_path, dev_keys):
     other = write_list(tmp_path / "other.toml", "2023-12-31", {"DigiNotar Root CA": A, "newcomer": C})
     result = run("verify", stl, "--anchor", dev_keys.root_cert, "--at", SIGNING_TIME, "--list", other)
     assert result.exit_code == 1
-    assert findings(result, "list") == ["FAIL list             file differs from what the list builds: "
-                                        "1 missing from the file: newcomer; 1 not in the list: Bulk CA 4999"]
+    assert findings(result, "list") == [("FAIL list             file differs from what the list builds: "
+                                         "1 missing from the file: newcomer; 1 not in the list: Bulk CA 4999")]
 
 
 def test_counts_of_one_are_in_good_english(tmp_path, dev_keys):
@@ -89,5 +89,5 @@ def test_verify_list_names_the_header_fields_that_differ(tmp_path, dev_keys):
     stl = build(tmp_path, dev_keys, "2023-12-31")
     other = write_list(tmp_path / "other.toml", "2023-12-30", {"DigiNotar Root CA": A})
     result = run("verify", stl, "--anchor", dev_keys.root_cert, "--at", SIGNING_TIME, "--list", other)
-    assert findings(result, "list") == ["FAIL list             file differs from what the list builds: "
-                                        "header fields this_update, sequence differ"]
+    assert findings(result, "list") == [("FAIL list             file differs from what the list builds: "
+                                         "header fields this_update, sequence differ")]
