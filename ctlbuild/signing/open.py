@@ -12,7 +12,6 @@ certificate's (each loader checks that against its own key).
 
 from __future__ import annotations
 
-
 from ..errors import SignerKeyError
 from ..formats.certificates import eku_oids, load_x509
 from ..oids import CTL_SIGNER_EKUS
