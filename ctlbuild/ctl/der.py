@@ -140,14 +140,18 @@ def read_tlv(buf, pos: int, end: int | None = None) -> tuple[int, int, int]:
 
 def declared_size(buf, pos: int = 0) -> int:
     """How many bytes the element at ``pos`` declares it spans, tag and length included
-    (what a truncated file falls short of); only as much of the header as is there is read."""
+    (what a truncated file falls short of); only as much of the header as is there is read.
+    0 when the length form is one ``read_tlv`` refuses anyway (indefinite, over 4 bytes):
+    such a file is malformed, not cut short."""
     if pos + 2 > len(buf):
         return 2
     first = buf[pos + 1]
     if first < 0x80:
         return 2 + first
     count = first & 0x7F
-    if first == 0x80 or count > 8 or pos + 2 + count > len(buf):
+    if first == 0x80 or count > 4:
+        return 0
+    if pos + 2 + count > len(buf):
         return 2 + count
     return 2 + count + int.from_bytes(buf[pos + 2:pos + 2 + count], "big")
 

@@ -72,3 +72,15 @@ def test_a_truncated_certificate_is_called_truncated(tmp_path):
     der.write_bytes(load_certificates(anchor_paths()[0].read_bytes())[0][:500])
     result = CliRunner().invoke(main, ["verify", str(fixture("authroot-2018-05-18.stl")), "--anchor", str(der)])
     assert result.exit_code == 2 and f"{der}: truncated: element at byte 0 needs" in result.stderr
+
+
+@pytest.mark.parametrize("data, truncated", [(b"\x30", True), (b"\x30\x82\x01", True), (b"\x30\x05ab", True),
+                                             (b"\x30\x80ab", False), (b"\x30\x85\x01\x02\x03\x04\x05ab", False),
+                                             (b"\x30\x02ab", False)])
+def test_only_a_file_that_ends_early_is_called_truncated(data, truncated):
+    from ctlbuild.ctl.der import check_whole
+    if truncated:
+        with pytest.raises(TruncatedError):
+            check_whole(data, "x")
+    else:
+        check_whole(data, "x")  # malformed or whole: the parsers say what is wrong with it
