@@ -63,6 +63,17 @@ class FormatError(CtlbuildError):
         super().__init__(f"{where}: {message}")
 
 
+class TruncatedError(FormatError):
+    """A file that ends before an element it declares (a download cut short). Every reader
+    (CTL, cabinet, store, certificate) says it in these words, so ``verify``, ``show``,
+    ``diff``, ``import`` and ``changelog`` of one file say the same thing."""
+
+    def __init__(self, *, path=None, offset: int, needs: int, size: int, what: str = "element"):
+        has = f"file has {size}" if offset == 0 else f"file has {size - offset} from there"
+        super().__init__(f"truncated: {what} at byte {offset} needs {needs} bytes, {has}", path=path)
+        self.offset, self.needs, self.size = offset, needs, size
+
+
 class SignerKeyError(CtlbuildError):
     """A key or certificate that cannot be used for signing."""
 

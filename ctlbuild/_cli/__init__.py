@@ -51,7 +51,9 @@ class _Group(click.Group):
     def get_command(self, ctx, name):
         if name in COMMANDS and name not in self.commands:
             from importlib import import_module
-            self.add_command(import_module(f".{COMMANDS[name]}", __name__).command, name)
+
+            from .common import harmonise  # --json and --format json, wherever either is taken
+            self.add_command(harmonise(import_module(f".{COMMANDS[name]}", __name__).command), name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx):

@@ -10,13 +10,15 @@ import click
 from ..build.outputs import compare_outputs, read_manifest, write_outputs
 from ..build.pipeline import build_content, build_list
 from ..errors import UsageError
-from ..formats.certificates import eku_oids
+from ..formats.certificates import eku_oids, load_x509
 from ..lists.reader import load_list
 from ..oids import SIGNING_DIGESTS, Usage
 from ..reports.terminal import printable
 from .common import (
     ProgressBar,
     insecure_key_permissions,
+    lock_waiting,
+    out_dir_option,
     plural,
     signing_time,
 )
@@ -25,8 +27,7 @@ from .signers import Signers, signer_spec
 
 @click.command("build")
 @click.argument("lists", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="out",
-              show_default=True, help="Output folder.")
+@out_dir_option(default="out", show_default=True, help="Output folder.")
 @click.option("--key", help="Signing key: a file (PEM, DER, PKCS#12) or a PKCS#11 URI "
                              "('pkcs11:token=…;object=…', PIN from CTLBUILD_PKCS11_PIN or a prompt); "
                              "overrides the list's [signer].")
@@ -91,7 +92,8 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
         _report_check(out_dir, files, records)
         return
     # --content-only writes a .ctl to compare: the signed outputs it does not rebuild stay.
-    published = write_outputs(out_dir, files, records, remove_stale=not content_only)
+    published = write_outputs(out_dir, files, records, remove_stale=not content_only,
+                             on_wait=lock_waiting)
     for name, record in records.items():
         click.echo(f"{name}: {plural(record['entries'], 'entry', 'entries')} → "
                    + ", ".join(str(out_dir / f) for f in record["outputs"]))
@@ -161,10 +163,8 @@ def _note_ctl_only(result, item):
 
 
 def _warn_usage(item, signer):
-    from cryptography import x509
-
     if item.trust_list.kind != "trusted":
         return
-    if Usage.ROOT_LIST_SIGNER not in eku_oids(x509.load_der_x509_certificate(signer.certificate)):
+    if Usage.ROOT_LIST_SIGNER not in eku_oids(load_x509(signer.certificate)):
         click.echo(f"ctlbuild: warning: {item.trust_list.name}: a trusted-root list's signer usually carries "
                    f"EKU root list signer ({Usage.ROOT_LIST_SIGNER}); this one does not", err=True)

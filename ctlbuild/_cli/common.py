@@ -3,6 +3,7 @@ and the words for the remedies library errors name."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from datetime import datetime, timezone
@@ -28,10 +29,13 @@ thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES),
 
 
 def parse_time(value: str, option: str) -> datetime:
+    """``now``, a date (midnight UTC) or an ISO 8601 date-time with Z or an offset."""
     from ..lists.validators import to_datetime  # the list layer, only for commands that take a time
 
+    if value.strip().lower() == "now":
+        return datetime.now(timezone.utc).replace(microsecond=0)
     try:
-        return to_datetime(value)
+        return to_datetime(value.strip())
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
 
@@ -70,12 +74,18 @@ def pkcs11_pin(token: str) -> str | None:
 
 
 lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-                           help="Language of the report (JSON has no words and ignores it).")
+                           help="Language of the report's words.")
 output_option = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
                              help="Write the report to this file instead of standard output.")
 templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
                                 help="A folder of Jinja2 templates looked in before the built-in ones "
                                      "(<name>.<lang>.<format>.j2, then <name>.<format>.j2).")
+
+
+def lock_waiting(folder: Path, holder: str | None, seconds: float) -> None:
+    """Said once on stderr when an output folder's lock is held by another build."""
+    click.echo(f"ctlbuild: {click.format_filename(folder)}: another ctlbuild build is writing here"
+               f"{f' ({holder})' if holder else ''}; waiting up to {seconds:g} s for it to finish", err=True)
 
 
 def write_report(text: str, output: Path | None) -> None:
@@ -135,3 +145,85 @@ class ProgressBar:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# -- one spelling per meaning, on every command (README, *Commands*) ---------------------------------
+
+class AliasedOption(click.Option):
+    """An option whose old long spellings still work but are not shown in --help."""
+
+    def __init__(self, *args, hidden_aliases: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hidden_aliases = hidden_aliases
+
+    def get_help_record(self, ctx):
+        shown, self.opts = self.opts, [o for o in self.opts if o not in self.hidden_aliases]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = shown
+
+
+def out_dir_option(*, old: str = "--out", **kwargs):
+    """``-o/--out-dir DIR`` for a command that writes a folder (build, mirror build, deploy);
+    a command that writes one file has ``-o/--output FILE``. ``old`` keeps working, unshown."""
+    return click.option("-o", "--out-dir", old, "out_dir", cls=AliasedOption, hidden_aliases=(old,), metavar="OUT",
+                        type=click.Path(file_okay=False, path_type=Path), **kwargs)
+
+
+_ALIASES = "ctlbuild.format_aliases"
+
+
+def harmonise(command: click.Command) -> click.Command:
+    """Give a command that has one of ``--json`` and ``--format …json`` the other too: show,
+    verify, trust and mirror check took ``--json``, diff, history and status ``--format json``.
+    Each command module keeps its own spelling; this adds the other, and refuses the two
+    when they contradict (``--json --format md``)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            harmonise(sub)
+        return command
+    if getattr(command, "_harmonised", False):
+        return command
+    by_name = {opt: p for p in command.params for opt in getattr(p, "opts", ())}
+    fmt, flag = by_name.get("--format"), by_name.get("--json")
+    if fmt is not None and flag is None and "json" in getattr(fmt.type, "choices", ()):
+        command.params.append(click.Option(["--json"], is_flag=True, expose_value=False, callback=_remember,
+                                           help="Same as --format json."))
+        command.callback = _with_json_flag(command.callback, fmt.name)
+    elif flag is not None and fmt is None:
+        command.params.append(click.Option(["--format"], type=click.Choice(["text", "json"]), expose_value=False,
+                                           callback=_remember, help="text, or json (same as --json)."))
+        command.callback = _with_format(command.callback, flag.name)
+    command._harmonised = True
+    return command
+
+
+def _remember(ctx, param, value):
+    if value:  # a flag left off is False, an option left off None: nothing to remember
+        ctx.meta.setdefault(_ALIASES, {})[param.name] = value
+
+
+def _with_json_flag(callback, fmt_name):
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        ctx = click.get_current_context()
+        if ctx.meta.get(_ALIASES, {}).get("json"):
+            given = ctx.get_parameter_source(fmt_name) == click.core.ParameterSource.COMMANDLINE
+            if given and kwargs[fmt_name] != "json":
+                raise click.UsageError(f"--json and --format {kwargs[fmt_name]} contradict each other")
+            kwargs[fmt_name] = "json"
+        return callback(*args, **kwargs)
+    return run
+
+
+def _with_format(callback, flag_name):
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        chosen = click.get_current_context().meta.get(_ALIASES, {}).get("format")
+        if chosen == "text" and kwargs[flag_name]:
+            raise click.UsageError("--json and --format text contradict each other")
+        if chosen == "json":
+            kwargs[flag_name] = True
+        return callback(*args, **kwargs)
+    return run

@@ -10,13 +10,12 @@ from ..build.outputs import OutputDir
 from ..lists.reader import load_list
 from ..mirror.deploy import build_kit
 from ..mirror.inputs import CertificatePool
-from .common import plural
+from .common import lock_waiting, out_dir_option, plural
 
 
 @click.command("deploy")
 @click.argument("list_path", metavar="LIST", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the kit.")
+@out_dir_option(required=True, help="Folder for the kit.")
 @click.option("--mirror-url", metavar="URL",
               help="The mirror's http(s):// or file:// URL: adds <name>-mirror.reg (RootDirUrl, SyncFromDirUrl) "
                    "and its rollback.")
@@ -36,7 +35,7 @@ def command(list_path, out_dir, mirror_url, certs_dirs):
     loaded = load_list(list_path)
     pool = CertificatePool.from_folders(certs_dirs)
     kit = build_kit(loaded.trust_list, pool, mirror_url=mirror_url)
-    with OutputDir(out_dir) as out:
+    with OutputDir(out_dir, on_wait=lock_waiting) as out:
         out.commit(kit.files)
     for note in kit.notes:
         click.echo(f"ctlbuild: warning: {note}", err=True)

@@ -11,7 +11,7 @@ from ..errors import OutputError
 from ..lists.importer import import_source
 from ..lists.sources import read_source
 from ..reports.terminal import printable
-from .common import ProgressBar, parse_time
+from .common import ProgressBar, parse_time, plural
 
 
 @click.command("import")
@@ -23,7 +23,8 @@ from .common import ProgressBar, parse_time
 @click.option("--certs-from", "certs_from", multiple=True, type=click.Path(path_type=Path),
               help="Certificates (file, bundle or folder) to match CTL entries to: those entries "
                    "become cert = … (repeatable).")
-@click.option("--name", help="The list's name (default: from the source's file name).")
+@click.option("--name", help="The list's name (default: the source's file name up to its first dot; "
+                              "a cabinet's without Windows Update's 'stl': authrootstl.cab → authroot).")
 @click.option("--kind", type=click.Choice(["trusted", "disallowed"]),
               help="For certificate sources (default trusted); a CTL says its own.")
 @click.option("--this-update", "this_update_text", metavar="TIME",
@@ -35,6 +36,12 @@ def command(source, output, certs_dir, certs_from, name, kind, this_update_text,
     policies, friendly names); anything ctlbuild does not model is kept verbatim as
     base64 with its OID, with a warning. Building the imported list reproduces the
     source's CTL content byte for byte.
+
+    The list is named after SOURCE's file name up to its first dot, whatever SOURCE is
+    (authroot-2018-05-18.stl → authroot-2018-05-18, roots.sst → roots, certs/ → certs);
+    a cabinet loses the "stl" Windows Update appends to the list's name
+    (authrootstl-2018-06-19.cab → authroot-2018-06-19), so a release imported from its
+    .stl or its .cab gives the same list. --name chooses another.
 
     \b
     Examples:
@@ -57,5 +64,5 @@ def command(source, output, certs_dir, certs_from, name, kind, this_update_text,
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(Path(path), pem)
     atomic_write(output, result.text.encode())
-    click.echo(f"{output}: {result.entry_count} entries"
-               + (f", {len(result.cert_files)} certificates written" if result.cert_files else ""))
+    click.echo(f"{output}: {plural(result.entry_count, 'entry', 'entries')}"
+               + (f", {plural(len(result.cert_files), 'certificate')} written" if result.cert_files else ""))

@@ -18,7 +18,7 @@ from ..mirror.inputs import CertificatePool, input_from_ctl, input_from_list
 from ..signing.keyfiles import load_cert_file
 from ..timeutil import parse_duration
 from ..verify.verifier import FAIL, WARN
-from .common import insecure_key_permissions, parse_time, plural, signing_time
+from .common import insecure_key_permissions, lock_waiting, out_dir_option, parse_time, plural, signing_time
 from .signers import Signers, signer_spec
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
@@ -33,8 +33,7 @@ def command():
 
 @command.command("build")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The mirror folder (created; updated in place as one set).")
+@out_dir_option(required=True, help="The mirror folder (created; updated in place as one set).")
 @click.option("--certs", "certs_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="A folder of certificates (PEM or DER; repeatable) matched to the entries: the trusted roots' "
                    ".crt files and the disallowed store come from here and from the lists.")
@@ -77,7 +76,7 @@ def build_command(inputs, out_dir, certs_dirs, keep_removed, key, cert, chain, k
         for entry in item.trust_list.entries:
             if entry.cert is not None:
                 pool.add(entry.cert)
-    plan = build_mirror(out_dir, items, pool, keep_removed=keep, now=now)
+    plan = build_mirror(out_dir, items, pool, keep_removed=keep, now=now, on_wait=lock_waiting)
     for note in plan.notes:
         click.echo(f"ctlbuild: warning: {note}", err=True)
     for role, record in plan.manifest.ctls.items():

@@ -13,7 +13,7 @@ from ..lists.sources import shown_path, signed_bytes
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
-from .common import ProgressBar, parse_time
+from .common import ProgressBar, parse_time, plural
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -53,7 +53,7 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
 
     \b
     Examples:
-      ctlbuild verify out/diginotar-2.stl --anchor keys/dev-root-ca.pem --list examples/diginotar-2.toml
+      ctlbuild verify out/diginotar-kb2616676.stl --anchor keys/dev-root-ca.pem --list examples/diginotar-kb2616676.toml
       ctlbuild verify authroot.stl --anchor MicrosoftRootCA2010.crt --anchor MicrosoftRootCA.crt --allow-sha1
     """
     if not anchors:
@@ -109,4 +109,4 @@ def _print_text(report, file):
     fails = sum(f.status == FAIL for f in report.findings)
     warns = sum(f.status == WARN for f in report.findings)
     verdict = "VERIFIED" if report.ok else "FAILED"
-    click.echo(f"{printable(str(file))}: {verdict} ({fails} failed, {warns} warnings)")
+    click.echo(f"{printable(str(file))}: {verdict} ({fails} failed, {plural(warns, 'warning')})")

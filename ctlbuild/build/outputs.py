@@ -21,14 +21,16 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OutputError
-from ..limits import MAX_MANIFEST_FILE, TooBig, read_capped
+from ..limits import MAX_INPUT_FILE, MAX_MANIFEST_FILE, TooBig, read_capped
 
 MANIFEST = "manifest.json"
 STAGING = ".ctlbuild-staging"
@@ -88,9 +90,13 @@ def file_record(data: bytes) -> dict:
 class OutputDir:
     """out/ under its lock: recover any interrupted build, then publish new outputs."""
 
-    def __init__(self, path: Path, wait_seconds: float = 60.0):
+    def __init__(self, path: Path, wait_seconds: float = 60.0,
+                 on_wait: Callable[[Path, str | None, float], None] | None = None):
+        """``on_wait(path, holder, seconds)`` is told once when another build holds the lock, before
+        waiting up to ``seconds`` for it: ``holder`` is "pid N on HOST" when the lock says so."""
         self.path = Path(path)
         self.wait_seconds = wait_seconds
+        self.on_wait = on_wait
         self._lock_fd: int | None = None
 
     def __enter__(self) -> "OutputDir":
@@ -112,6 +118,7 @@ class OutputDir:
     def _lock(self) -> None:
         fd = _open_lock(self.path / LOCK)
         deadline = time.monotonic() + self.wait_seconds
+        told = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,13 +131,17 @@ class OutputDir:
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
                     os.close(fd)
-                    holder = _read_pid(self.path / LOCK)
+                    holder = _holder(self.path / LOCK)
                     raise OutputError(f"{self.path}: another ctlbuild build is writing here"
-                                      f"{f' (pid {holder})' if holder else ''}; waited "
+                                      f"{f' ({holder})' if holder else ''}; waited "
                                       f"{self.wait_seconds:g} s") from None
+                if not told and self.on_wait is not None:  # a silent minute looks like a hang
+                    self.on_wait(self.path, _holder(self.path / LOCK), self.wait_seconds)
+                    told = True
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        # Who holds it, for the build that waits: the pid alone means little on a shared folder.
+        os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
         self._lock_fd = fd
 
     def _unlock(self) -> None:
@@ -352,15 +363,26 @@ def _read_pid(path: Path) -> str | None:
     except OSError:
         return None
     try:
-        return os.read(fd, 32).decode("ascii", "replace").strip() or None
+        return os.read(fd, 300).decode("ascii", "replace").strip() or None
     finally:
         os.close(fd)
 
 
+def _holder(path: Path) -> str | None:
+    """ "pid 4242 on build-01" from the lock file ("4242 build-01"; older builds wrote the pid
+    alone); None when it says nothing usable (anyone who can write out/ can write it)."""
+    words = (_read_pid(path) or "").split()
+    if not words or not words[0].isdigit():
+        return None
+    host = words[1] if len(words) > 1 and re.fullmatch(r"[A-Za-z0-9._-]{1,253}", words[1]) else None
+    return f"pid {words[0]}" + (f" on {host}" if host else "")
+
+
 def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], *,
-                  remove_stale: bool = True) -> Published:
-    """Publish ``files`` and their manifest records into ``out_dir`` under its lock."""
-    with OutputDir(out_dir) as out:
+                  remove_stale: bool = True, on_wait=None) -> Published:
+    """Publish ``files`` and their manifest records into ``out_dir`` under its lock
+    (``on_wait``: see ``OutputDir``)."""
+    with OutputDir(out_dir, on_wait=on_wait) as out:
         return out.publish(files, lists, remove_stale=remove_stale)
 
 
@@ -403,7 +425,8 @@ def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dic
         if manifest.get(name) != record:
             fields = sorted(k for k in set(record) | set(manifest.get(name) or {})
                             if record.get(k) != (manifest.get(name) or {}).get(k))
-            differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})")
+            differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})"
+                               + (_list_changed(out_dir, record, files) if "list_sha256" in fields else ""))
     return differences
 
 
@@ -425,6 +448,40 @@ def strays(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], manif
                 found.append(f"{name}: a stray: named like an output of {list_name}, which no longer "
                              f"produces it, and recorded nowhere (an older build's?): remove it")
     return found
+
+
+def _list_changed(out_dir: Path, record: dict, files: dict[str, bytes]) -> str:
+    """Why list_sha256 differs, in words: the list file was edited since the build. The CTL
+    content is the list's model, encoded canonically, so comparing it tells an edit of
+    comments or layout from an edit of what the list says."""
+    ctls = [n for n in record["outputs"] if n.endswith((".stl", ".ctl")) and n in files]
+    same = all(_ctl_content(out_dir / n) == _ctl_content(files[n]) for n in ctls) if ctls else \
+        all(_read_or_none(out_dir / n, len(files[n])) == files[n] for n in record["outputs"] if n in files)
+    if same:
+        return (f": {record['list']} changed since the build, only in its bytes (comments or formatting): "
+                "what it builds is the same; rebuild to record it")
+    return f": {record['list']} changed since the build, and so did what it says"
+
+
+def _read_or_none(path: Path, size: int) -> bytes | None:
+    try:
+        return read_capped(path, size + 1)
+    except (TooBig, OSError):
+        return None
+
+
+def _ctl_content(source) -> bytes | None:
+    """The CTL of a .stl or bare .ctl (a path in out/ or bytes of the rebuild); None when unreadable."""
+    from ..errors import FormatError
+    from ..formats.stl import is_signed_data, parse_signed_ctl
+
+    data = source if isinstance(source, bytes) else _read_or_none(source, MAX_INPUT_FILE)
+    if data is None:
+        return None
+    try:
+        return parse_signed_ctl(data).ctl_der if is_signed_data(data) else data
+    except FormatError:
+        return None
 
 
 def _why(name: str, old: bytes, new: bytes) -> str:

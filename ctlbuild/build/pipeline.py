@@ -121,9 +121,9 @@ def _check_next_update(tl: TrustList, when: datetime) -> None:
 
 def _check_signer_validity(signer: Signer, when: datetime) -> None:
     """A CTL signed outside its signer's validity never verifies: refuse to make one."""
-    from cryptography import x509
+    from ..formats.certificates import load_x509
 
-    cert = x509.load_der_x509_certificate(signer.certificate)
+    cert = load_x509(signer.certificate)
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     if not start <= when <= end:
         from ..signing.devkeys import is_dev_certificate

@@ -32,6 +32,8 @@ def decode_ctl(buf: bytes, name: str = "ctl", path=None, base: int = 0,
     ``progress(done, total)`` is told every 10,000 entries how many are decoded; ``total`` is
     an estimate from the bytes read so far (the count is not known before the end), and the
     last call gives the exact count twice."""
+    if base == 0:  # a file of its own (a bare CTL); inside an envelope the envelope is checked
+        der.check_whole(buf, path)
     with _format_errors(path, base):
         return _decode(buf, name, progress)
 
@@ -252,6 +254,8 @@ def decode_header(buf: bytes, name: str = "ctl", path=None, base: int = 0) -> tu
         counted["entries"] = _count(buf_, start, end)
         return []
 
+    if base == 0:  # a file of its own (a bare CTL); inside an envelope the envelope is checked
+        der.check_whole(buf, path)
     with _format_errors(path, base):
         tl = _decode(buf, name, None, entries_reader=count_only)
     return tl, counted["entries"]

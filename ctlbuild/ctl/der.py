@@ -138,6 +138,34 @@ def read_tlv(buf, pos: int, end: int | None = None) -> tuple[int, int, int]:
     return tag, start, start + n
 
 
+def declared_size(buf, pos: int = 0) -> int:
+    """How many bytes the element at ``pos`` declares it spans, tag and length included
+    (what a truncated file falls short of); only as much of the header as is there is read.
+    0 when the length form is one ``read_tlv`` refuses anyway (indefinite, over 4 bytes):
+    such a file is malformed, not cut short."""
+    if pos + 2 > len(buf):
+        return 2
+    first = buf[pos + 1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if first == 0x80 or count > 4:
+        return 0
+    if pos + 2 + count > len(buf):
+        return 2 + count
+    return 2 + count + int.from_bytes(buf[pos + 2:pos + 2 + count], "big")
+
+
+def check_whole(buf, path=None) -> None:
+    """The one check every reader of a DER file (signed CTL, bare CTL) makes first: a file
+    that ends before its outermost element does is ``TruncatedError``, in the same words
+    whoever reads it (a cut-short .stl no longer even looks signed)."""
+    if buf[:1] == b"\x30" and declared_size(buf) > len(buf):
+        from ..errors import TruncatedError  # only on the error path: der stays import-light
+
+        raise TruncatedError(path=path, offset=0, needs=declared_size(buf), size=len(buf))
+
+
 def expect(buf, pos: int, tag: int, end: int | None = None, what: str = "element") -> tuple[int, int]:
     t, s, e = read_tlv(buf, pos, end)
     if t != tag:

@@ -13,12 +13,10 @@ the salts are random, so two exports of the same list differ in bytes.
 
 from __future__ import annotations
 
-import warnings
-
-from cryptography import x509
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
 from ..errors import UsageError
+from ..formats.certificates import load_x509
 from .plan import Capabilities
 from .writing import Job
 
@@ -28,10 +26,8 @@ CAPABILITIES = Capabilities(friendly_name=True)
 def write(job: Job) -> list[tuple[str, bytes]]:
     if not job.password:
         raise UsageError("a PKCS#12 truststore needs a password").because("export_password")
-    with warnings.catch_warnings():  # old roots Microsoft still lists have negative serial numbers
-        warnings.simplefilter("ignore")
-        entries = [pkcs12.PKCS12Certificate(x509.load_der_x509_certificate(d.cert.der),
-                                            alias(d).encode("utf-8")) for d in job.decisions]
+    # Old roots Microsoft still lists have negative serial numbers: load_x509 parses them quietly.
+    entries = [pkcs12.PKCS12Certificate(load_x509(d.cert.der), alias(d).encode("utf-8")) for d in job.decisions]
     return [("", pkcs12.serialize_java_truststore(entries, BestAvailableEncryption(job.password)))]
 
 

@@ -20,7 +20,7 @@ import struct
 import zlib
 from datetime import datetime
 
-from ..errors import FormatError, OutputError
+from ..errors import FormatError, OutputError, TruncatedError
 from ..limits import MAX_CAB_BLOCK, MAX_CAB_BLOCKS, MAX_CAB_UNCOMPRESSED, describe
 
 MAGIC = b"MSCF"
@@ -83,8 +83,7 @@ def read_cab(data: bytes, path=None) -> list[tuple[str, bytes]]:
     (_sig, _r1, cb_cabinet, _r2, _coff_files, _r3, _minor, _major, _folders, n_files, flags,
      _set_id, _index) = CFHEADER.unpack_from(data, 0)
     if cb_cabinet > len(data):
-        raise FormatError(f"truncated cabinet: header says {cb_cabinet} bytes, file has {len(data)}",
-                          path=path, offset=len(data))
+        raise TruncatedError(path=path, offset=0, needs=cb_cabinet, size=len(data), what="cabinet")
     if cb_cabinet < len(data) and not flags & FLAG_RESERVE_PRESENT:
         raise FormatError(f"{len(data) - cb_cabinet} bytes after the cabinet's end", path=path,
                           offset=cb_cabinet)
@@ -161,7 +160,7 @@ def _refuse_over(total: int, what: str, path) -> None:
 
 def _unpack(shape: struct.Struct, data: bytes, pos: int, path) -> tuple:
     if pos + shape.size > len(data):
-        raise FormatError("truncated cabinet: a header runs past the end of the file", path=path, offset=pos)
+        raise TruncatedError(path=path, offset=pos, needs=shape.size, size=len(data), what="cabinet header")
     return shape.unpack_from(data, pos)
 
 

@@ -30,7 +30,7 @@ import struct
 from dataclasses import dataclass
 
 from ..ctl import attributes, der
-from ..errors import FormatError
+from ..errors import FormatError, TruncatedError
 from ..limits import MAX_SST_ELEMENTS, MAX_SST_PROPERTIES
 from ..model import Entry
 from .certificates import CertInfo
@@ -154,7 +154,7 @@ def read_sst(data: bytes, path=None) -> SerializedStore:
         if pos == size:
             fail("no end marker (element id 0) before the end of the file", pos)
         if pos + _ELEMENT.size > size:
-            fail(f"truncated element header: {size - pos} of 12 bytes", pos)
+            raise TruncatedError(path=path, offset=pos, needs=_ELEMENT.size, size=size, what="element header")
         elem_id, encoding, length = _ELEMENT.unpack_from(data, pos)
         if elem_id == 0:
             if encoding or length:
@@ -169,7 +169,8 @@ def read_sst(data: bytes, path=None) -> SerializedStore:
             fail(f"unknown element id 0x{elem_id:x} (properties are 1…0xFFFF)", pos)
         start = pos + _ELEMENT.size
         if length > size - start:
-            fail(f"element 0x{elem_id:x} claims {length} bytes but only {size - start} remain", pos)
+            raise TruncatedError(path=path, offset=pos, needs=_ELEMENT.size + length, size=size,
+                                 what=f"element 0x{elem_id:x}")
         value = data[start:start + length]
         kind = _KINDS.get(elem_id)
         if kind is None:

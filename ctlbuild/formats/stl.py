@@ -21,7 +21,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from asn1crypto import algos, cms, core, x509
-from cryptography import x509 as cx509
 
 from ..ctl import asn1, der  # noqa: F401  asn1 registers the CTL content type and Microsoft attributes
 from ..ctl.der import SEQUENCE, DerError
@@ -30,7 +29,7 @@ from ..limits import MAX_DER_DEPTH, MAX_ENVELOPE_ELEMENTS, MAX_SIGNER_INFO_ELEME
 from ..model import Opus
 from ..oids import HASH_NAMES, SIGNING_DIGESTS, Attr, ContentType, SigAlg
 from ..timeutil import iso
-from .certificates import common_name
+from .certificates import common_name, load_x509, serial_number
 
 if TYPE_CHECKING:  # the envelope needs only a Signer's interface, never the signing package
     from ..signing.signer import Signer
@@ -147,14 +146,15 @@ def _facts(signer_infos, certificates) -> list[SignerFacts]:
         if cert is None:
             out.append(SignerFacts(NOT_EMBEDDED, "", None, digest))
             continue
-        parsed = cx509.load_der_x509_certificate(cert.dump())
-        out.append(SignerFacts(common_name(parsed.subject), common_name(parsed.issuer), parsed.serial_number,
+        parsed = load_x509(cert.dump())
+        out.append(SignerFacts(common_name(parsed.subject), common_name(parsed.issuer), serial_number(parsed),
                                digest, parsed.not_valid_after_utc))
     return out
 
 
 def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
     """Parse a DER ContentInfo/SignedData carrying a CTL; FormatError says where it breaks."""
+    der.check_whole(data, path)
     try:
         ctl_offset, ctl_end = _locate_ctl(data)
         _check_envelope(data, ctl_offset)

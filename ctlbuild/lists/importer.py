@@ -20,6 +20,7 @@ from pathlib import Path
 from ..ctl import attributes
 from ..errors import FormatError, UsageError
 from ..formats.certificates import CertInfo
+from ..formats.sniff import CAB
 from ..model import IDENTIFIER_SIZES, Entry, TrustList
 from ..oids import HashAlg
 from .sources import Source
@@ -45,15 +46,14 @@ def import_source(source: Source, *, list_dir: Path, name: str | None = None, ki
     when it can be); ``certs_from``: certificates to match CTL entries against, so that
     entries become ``cert = …`` and their hashes are computed, not copied."""
     if source.trust_list is not None:
-        tl = source.trust_list
-        if name:
-            tl = replace(tl, name=name)
+        tl = replace(source.trust_list, name=name or list_name_for(source.path, source.kind))
         # A store may carry the certificates of the CTL it holds.
         certs = _match(tl, [*(certs_from or []), *source.certificates])
     else:
         if this_update is None:
             raise UsageError(f"{source.path} carries no date for the list").because("this_update")
-        tl, certs = _from_certificates(source, name or _stem(source.path), kind or "trusted", this_update)
+        tl, certs = _from_certificates(source, name or list_name_for(source.path, source.kind), kind or "trusted",
+                                       this_update)
     tl, renamed = _list_name(tl, given=name)
     _check_expressible(tl, source.path)
     cert_paths, files = _cert_files(certs, list_dir, certs_dir)
@@ -61,8 +61,19 @@ def import_source(source: Source, *, list_dir: Path, name: str | None = None, ki
     return ImportResult(text, files, sorted(warnings + renamed), len(tl.entries))
 
 
-def _stem(path: Path) -> str:
-    return Path(path).name.split(".")[0] or "imported"
+def list_name_for(path: Path, kind: str) -> str:
+    """The one rule for an imported list's name (README, *import*): the source's file name up
+    to its first dot, whatever the source is (.stl, .cab, .sst, PEM, folder); a cabinet
+    loses the "stl" Windows Update puts after the list's name, so that authrootstl.cab and
+    the authroot.stl inside it give the same list, which builds authrootstl.cab again.
+
+    >>> list_name_for(Path("authrootstl-2018-06-19.cab"), "cab"), list_name_for(Path("roots.sst"), "sst")
+    ('authroot-2018-06-19', 'roots')
+    """
+    stem = Path(path).name.split(".")[0]
+    if kind == CAB:
+        stem = re.sub(r"(?i)stl(?=$|[-_ ])", "", stem, count=1) or stem
+    return stem or "imported"
 
 
 def _check_expressible(tl: TrustList, path) -> None:

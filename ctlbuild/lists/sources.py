@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..ctl.decode import decode_ctl, decode_header
+from ..ctl.der import check_whole
 from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.certificates import CertInfo, load_certificates
@@ -166,7 +167,9 @@ def _signed_of(data: bytes, path: Path) -> bytes:
             raise FormatError(f"serialized store holds {len(ctls)} CTLs; verify needs exactly one", path=path)
         return ctls[0].der
     if kind != STL:
-        # Not even shaped like a signed CTL: bad input (exit 2), not a failed verification.
+        # Not even shaped like a signed CTL: bad input (exit 2), not a failed verification;
+        # a signed CTL cut short no longer looks signed, and is called truncated.
+        check_whole(data, path)
         raise FormatError("not a signed CTL, nor a cabinet or store holding one", path=path, offset=0)
     return data
 

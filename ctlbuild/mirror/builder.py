@@ -92,11 +92,11 @@ def plan_mirror(folder: Path, inputs: list[MirrorInput], pool: CertificatePool, 
 
 
 def build_mirror(folder: Path, inputs: list[MirrorInput], pool: CertificatePool, *,
-                 keep_removed: timedelta, now: datetime) -> MirrorPlan:
+                 keep_removed: timedelta, now: datetime, on_wait=None) -> MirrorPlan:
     """Plan and publish under the folder's lock, after finishing any interrupted publication,
-    so the plan starts from the set the folder really holds."""
+    so the plan starts from the set the folder really holds. ``on_wait``: see ``OutputDir``."""
     one_per_role(inputs)  # before the folder is created or locked
-    with OutputDir(folder) as out:
+    with OutputDir(folder, on_wait=on_wait) as out:
         plan = plan_mirror(folder, inputs, pool, keep_removed=keep_removed, now=now)
         out.commit(plan.staged, plan.delete)
     return plan

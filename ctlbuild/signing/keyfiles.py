@@ -16,13 +16,12 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import FormatError, OutputError, SignerKeyError
-from ..formats.certificates import load_certificates, same_public_key
+from ..formats.certificates import load_certificates, load_x509, same_public_key
 from ..limits import MAX_CERT_FILE, TooBig, describe, read_capped
 
 PassphraseSource = Callable[[str], bytes | None]
@@ -140,7 +139,7 @@ def load_cert_file(path) -> list[bytes]:
     try:
         ders = load_certificates(data, path=path)
         for d in ders:
-            x509.load_der_x509_certificate(d)
+            load_x509(d)
     except ValueError as exc:
         raise FormatError(f"not a certificate ({_short(exc)})", path=path) from None
     return ders
@@ -186,7 +185,7 @@ def load_file_signer_material(key_path, cert_path=None, chain_paths=(),
 
 
 def check_key_matches(key, cert_der: bytes, key_path) -> None:
-    if not same_public_key(x509.load_der_x509_certificate(cert_der).public_key(), key.public_key()):
+    if not same_public_key(load_x509(cert_der).public_key(), key.public_key()):
         raise SignerKeyError(f"{key_path}: private key does not match the signer certificate")
 
 

@@ -12,10 +12,8 @@ certificate's (each loader checks that against its own key).
 
 from __future__ import annotations
 
-from cryptography import x509
-
 from ..errors import SignerKeyError
-from ..formats.certificates import eku_oids
+from ..formats.certificates import eku_oids, load_x509
 from ..oids import CTL_SIGNER_EKUS
 from .keyfiles import PassphraseSource, PinSource, load_file_signer_material
 from .signer import FileSigner, Signer
@@ -53,6 +51,6 @@ def open_signer(key: str, cert=None, chain=(), *, scheme: str | None = None,
 
 def check_ctl_signer_certificate(cert_der: bytes, where) -> None:
     """Refuse a signer certificate without a CTL-signing EKU: Windows would reject its lists."""
-    if not eku_oids(x509.load_der_x509_certificate(cert_der)) & CTL_SIGNER_EKUS:
+    if not eku_oids(load_x509(cert_der)) & CTL_SIGNER_EKUS:
         raise SignerKeyError(f"{where}: signer certificate has no CTL-signing EKU "
                              "(1.3.6.1.4.1.311.10.3.1 or .10.3.9); Windows would reject the list")

@@ -39,7 +39,7 @@ from pkcs11.util.rsa import encode_rsa_public_key
 from pkcs11.util.x509 import decode_x509_certificate
 
 from ..errors import SignerKeyError, SigningError
-from ..formats.certificates import same_public_key
+from ..formats.certificates import load_x509, same_public_key
 from .keyfiles import PinSource, load_cert_file, read_private_file
 from .signer import Signer
 
@@ -527,11 +527,9 @@ def _public_object(session, key):
 
 def _token_certificate(session, key, public, uri: Pkcs11Uri, where: str) -> bytes:
     """The certificate stored beside the key (same CKA_ID, else same label) whose key is the key's."""
-    from cryptography import x509
-
     ders = [bytes(c[pkcs11.Attribute.VALUE]) for c in session.get_objects(_beside(key, pkcs11.ObjectClass.CERTIFICATE))]
     if public is not None:
-        ders = [d for d in ders if same_public_key(x509.load_der_x509_certificate(d).public_key(), public)]
+        ders = [d for d in ders if same_public_key(load_x509(d).public_key(), public)]
     if not ders:
         raise SignerKeyError(f"{uri}: {where} holds no certificate for this key").because("cert")
     if len(ders) > 1:
@@ -540,12 +538,11 @@ def _token_certificate(session, key, public, uri: Pkcs11Uri, where: str) -> byte
 
 
 def _check_matches(signer: Pkcs11Signer, public, cert_der: bytes, where: str) -> None:
-    from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding
 
-    cert_key = x509.load_der_x509_certificate(cert_der).public_key()
+    cert_key = load_x509(cert_der).public_key()
     if public is not None:
         if not same_public_key(public, cert_key):
             raise SignerKeyError(f"{where}: the token's key does not match the signer certificate")

@@ -10,7 +10,6 @@ exponents, explicit curves) are left out before any signature is checked; and ea
 from __future__ import annotations
 
 import hashlib
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from ..ctl.der import read_tlv
+from ..formats.certificates import load_x509, serials_as_they_are
 from .algorithms import key_refusal, key_refusal_numbers
 
 MAX_CANDIDATES = 64
@@ -79,9 +79,7 @@ def tbs_names(der: bytes) -> tuple[bytes, bytes]:
 
 
 def load(der: bytes) -> PoolCert:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. negative serials in old roots
-        return PoolCert(der, x509.load_der_x509_certificate(der))
+    return PoolCert(der, load_x509(der))  # quietly for negative serials in old roots
 
 
 def _refusal(entry: PoolCert) -> str | None:
@@ -124,13 +122,14 @@ class CertPool:
     def _add(self, cert, seen) -> None:
         der = cert.dump() if isinstance(cert, ax509.Certificate) else cert
         try:
-            entry = load(der)
-            if entry.fingerprint in seen:
-                return
-            sid = (entry.issuer, entry.crypto.serial_number)
-            entry.subject
-            refusal = _refusal(entry)
-            entry.crypto.extensions  # cryptography parses extensions on first use: do it now
+            with serials_as_they_are():  # old roots' negative serials, in each read below
+                entry = load(der)
+                if entry.fingerprint in seen:
+                    return
+                sid = (entry.issuer, entry.crypto.serial_number)
+                entry.subject
+                refusal = _refusal(entry)
+                entry.crypto.extensions  # cryptography parses extensions on first use: do it now
         except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
             self.ignored.append(f"a certificate does not parse ({_one_line(exc)})")
             self.unparsed.append(der)

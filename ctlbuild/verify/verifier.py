@@ -96,7 +96,8 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
         return report
     report.entry_count = count
     report.file = _file_facts(report.file, signed, header, count)
-    report.add("structure", PASS, f"signed CTL with {count} entries, {len(signed.signer_infos)} signature(s)")
+    report.add("structure", PASS, f"signed CTL with {_count(count, 'entry', 'entries')}, "
+               f"{_count(len(signed.signer_infos), 'signature', 'signatures')}")
     bag = _certificate_bag(data)
     ctx = _Context(report, policy, signed, header,
                    paths.Rules(allow_sha1, allow_md5, allow_weak_keys), signer_ekus(header.usages))
@@ -107,6 +108,7 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
     for n, signer_info in enumerate(signed.signer_infos, 1):
         _guarded(ctx, f"signature {n}", lambda label, si=signer_info: _verify_signer(
             ctx, si, label, covered=signed.content_octets, pool=pool))
+    _check_this_update(report, policy, header)
     _check_next_update(report, policy, header)
     if expected_ctl is not None:
         _check_list(report, signed.ctl_der, expected_ctl)
@@ -419,6 +421,12 @@ def _signing_time(ctx, values, cert: PoolCert, label) -> datetime:
     if header.next_update is not None and when > header.next_update:
         report.add("signing-time", FAIL, f"signed at {iso(when)}, after the list's nextUpdate "
                    f"{iso(header.next_update)}", label)
+    if claimed and claimed[0].native < header.this_update:
+        # Post-dated: a list that says it was issued decades after it was signed (a typo in
+        # this_update) still verifies, so say so.
+        signed_at = claimed[0].native
+        report.add("signing-time", WARN, f"signed at {iso(signed_at)}, {_span(header.this_update - signed_at)} "
+                   f"before the list's own thisUpdate {iso(header.this_update)}", label)
     if claimed and not not_before <= claimed[0].native <= not_after:
         # A signingTime outside the signer's validity is a lie or a stolen key; --at does not excuse it.
         report.add("signing-time", FAIL, f"signingTime {iso(claimed[0].native)} is outside the signer "
@@ -476,6 +484,13 @@ def _check_chain(ctx, pool, cert: PoolCert, when: datetime, wanted, label, sever
     for flag, what in chain.weak:
         check = "key" if flag == "--allow-weak-keys" else "algorithm"
         report.add(check, WARN, f"{what}: accepted only because of {flag}", label)
+    for on_path in chain.path:
+        if on_path.serial_number <= 0:
+            # Accepted, as RFC 5280 asks of relying parties; said, because a later cryptography
+            # release will refuse to parse such a certificate (today it only warns, unseen).
+            report.add("chain", WARN, f"{paths.name_of(on_path.subject)} has serial number {on_path.serial_number}, "
+                       "not positive as RFC 5280 §4.1.2.2 requires; later releases of the cryptography "
+                       "library will refuse to read it", label)
     expired = [c for c in chain.path if c["tbs_certificate"]["validity"]["not_after"].native < policy.now]
     if expired:
         report.add("expiry", WARN, "expired now, valid when signed: " + "; ".join(
@@ -539,6 +554,33 @@ def _verify_nested(ctx, content_info, label, parent):
                        pool=pool, content_type=content_type, kind="nested", parent=parent)
 
 
+def _check_this_update(report, policy, header):
+    """A list dated after the time it is judged at was not in force yet: --at before the
+    list existed, or a thisUpdate in the future."""
+    when, what = (policy.at, "--at") if policy.at is not None else (policy.now, "now")
+    if when < header.this_update:
+        report.add("this-update", WARN, f"thisUpdate {iso(header.this_update)} is "
+                   f"{_span(header.this_update - when)} after {what} ({iso(when.replace(microsecond=0))}): "
+                   "the list was not in force yet")
+    else:
+        report.add("this-update", PASS, f"thisUpdate {iso(header.this_update)} reached by {what}")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _span(delta) -> str:
+    """A time difference in the unit people would use: 73 years, 5 days, 3 hours."""
+    days = delta.days
+    if days >= 730:
+        return f"{days // 365} years"
+    if days >= 2:
+        return f"{days} days"
+    hours = delta.seconds // 3600 + 24 * days
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else "less than an hour"
+
+
 def _check_next_update(report, policy, header):
     if header.next_update is None:
         report.add("next-update", PASS, "the list sets no nextUpdate")
@@ -561,11 +603,22 @@ def _check_list(report, actual: bytes, expected: bytes):
     missing = [e.label for i, e in want_ids.items() if i not in got_ids]
     extra = [e.label for i, e in got_ids.items() if i not in want_ids]
     changed = [e.label for i, e in want_ids.items() if i in got_ids and got_ids[i] != e]
-    parts = [f"{len(missing)} missing", f"{len(extra)} extra", f"{len(changed)} changed"]
-    sample = (missing + extra + changed)[:3]
-    detail = f" (e.g. {', '.join(sample)})" if sample else " (header differs)"
-    report.add("list", FAIL, "file differs from what the list builds: " + ", ".join(parts) + detail,
+    # Which side each name is on, in words: "1 missing, 1 extra (e.g. a, b)" did not say.
+    parts = [_named(what, names) for what, names in (("missing from the file", missing),
+                                                     ("not in the list", extra), ("changed", changed)) if names]
+    header = [f for f in ("kind", "this_update", "identifier", "sequence", "next_update", "usages",
+                          "subject_algorithm", "extensions") if getattr(got, f) != getattr(want, f)]
+    if header:
+        parts.append(f"header field{'s' if len(header) > 1 else ''} {', '.join(header)} "
+                     f"differ{'' if len(header) > 1 else 's'}")
+    report.add("list", FAIL, "file differs from what the list builds: "
+               + ("; ".join(parts) if parts else "the same entries and header, in another order or encoding"),
                entries=_entry_refs(want_ids, got_ids))
+
+
+def _named(what: str, names: list[str], shown: int = 3) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{len(names)} {what}: {', '.join(names[:shown])}{more}"
 
 
 def _entry_refs(want_ids: dict, got_ids: dict) -> list[EntryRef]:

@@ -104,7 +104,7 @@ def test_repeated_member_name_is_refused():
 
 BROKEN = {
     "not a cab": (b"PK\x03\x04" + bytes(40), "no MSCF header"),
-    "truncated": (None, "truncated cabinet"),
+    "truncated": (None, "truncated: cabinet at byte 0 needs"),
     "trailing bytes": (None, "bytes after the cabinet"),
     "bad checksum": (None, "malformed cabinet"),
 }

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctlbuild.ctl.attributes import SHA1
-from ctlbuild.errors import FormatError
+from ctlbuild.errors import FormatError, TruncatedError
 from ctlbuild.formats.sst import (
     SerializedStore,
     SstContext,
@@ -155,7 +155,10 @@ def test_bad_input_names_offset(data, offset):
     with pytest.raises(FormatError) as exc:
         read_sst(data, path="x.sst")
     assert offset_of(exc) == offset
-    assert str(exc.value).startswith(f"x.sst at offset {offset}: ")
+    if isinstance(exc.value, TruncatedError):  # a store cut short says so as every reader does
+        assert str(exc.value).startswith("x.sst: truncated: ") and f" at byte {offset} " in str(exc.value)
+    else:
+        assert str(exc.value).startswith(f"x.sst at offset {offset}: ")
 
 
 def test_huge_length_claim_refused_without_allocating():
@@ -164,7 +167,7 @@ def test_huge_length_claim_refused_without_allocating():
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with pytest.raises(FormatError, match="claims 4294967295 bytes") as exc:
+        with pytest.raises(FormatError, match="element 0x20 at byte 8 needs 4294967307 bytes") as exc:
             read_sst(data)
         peak = tracemalloc.get_traced_memory()[1]
     finally:

@@ -76,7 +76,7 @@ def test_import_with_matching_certificates(tmp_path):
     assert len(list((tmp_path / "l" / "roots").iterdir())) == 370
     built = run("build", listed, "--content-only", "-o", tmp_path / "out")
     assert built.exit_code == 0, built.output
-    assert (tmp_path / "out" / "authroot.ctl").read_bytes() == microsoft_ctl("authroot-2018-06-19.stl")
+    assert (tmp_path / "out" / "authroot-2018-06-19.ctl").read_bytes() == microsoft_ctl("authroot-2018-06-19.stl")
 
 
 @pytest.mark.parametrize("sst", ["rootsupd-roots.sst", "rootsupd-authroots.sst"])
