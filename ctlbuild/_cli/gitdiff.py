@@ -10,6 +10,8 @@ still exit 2, with its one line.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from pathlib import PurePosixPath
 
 from ..lists.sources import read_source
 from ..reports.diff import diff_files
@@ -27,7 +29,13 @@ def git_external(args, *, lang: str = "en", style: str = "spaced") -> str:
         return head + "new file\n" + _listing(new, style)
     if _absent(new):
         return head + "deleted file\n" + _listing(old, style)
-    return head + render_diff(diff_files(old, new), "text", lang=lang, style=style)
+    d = diff_files(old, new)
+    # git hands over temporary files (/tmp/git-blob-…): the report names the tracked file at
+    # each blob instead, as "authroot.stl@1a2b3c4d5e".
+    name = PurePosixPath(path).name
+    d.old_source = replace(d.old_source, path=PurePosixPath(f"{name}@{old_hex[:10]}"))
+    d.new_source = replace(d.new_source, path=PurePosixPath(f"{name}@{new_hex[:10]}"))
+    return head + render_diff(d, "text", lang=lang, style=style)
 
 
 def _absent(path: str) -> bool:

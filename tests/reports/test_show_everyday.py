@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -120,6 +121,8 @@ def test_git_textconv_and_external_diff_with_real_git(tmp_path):
     external = g("-c", "diff.stl.command=ctlbuild diff --git-external", "diff", "HEAD~1", "HEAD", check=False)
     assert external.returncode == 0, external.stderr
     assert "ctlbuild diff a/authroot.stl b/authroot.stl" in external.stdout
+    assert "git-blob" not in external.stdout and "/tmp" not in external.stdout  # the tracked name, per blob
+    assert re.search(r"^--- authroot\.stl@[0-9a-f]{10} ", external.stdout, re.MULTILINE), external.stdout
     assert "Microsoft ECC Product Root Certificate Authority 2018" in external.stdout
     shutil.copy(fixture("disallowedcert-2012-05-30.stl"), repo / "disallowed.stl")
     g("add", "disallowed.stl")
