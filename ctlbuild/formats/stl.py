@@ -95,8 +95,15 @@ class SignerFacts:
     def as_dict(self) -> dict:
         if self.serial is None:
             return {"subject": self.subject, "issuer": self.issuer, "serial": None, "digest": self.digest}
-        return {"subject": self.subject, "issuer": self.issuer, "serial": format(self.serial, "x"),
+        return {"subject": self.subject, "issuer": self.issuer, "serial": serial_hex(self.serial),
                 "digest": self.digest, "not_after": iso(self.not_after)}
+
+
+def serial_hex(serial: int) -> str:
+    """A serial number as the hex of its DER INTEGER content octets, as Windows' certificate
+    dialog and ``verify --json`` show it: 0x8f… keeps its leading 00, a negative one its sign."""
+    magnitude = serial if serial >= 0 else ~serial
+    return serial.to_bytes(magnitude.bit_length() // 8 + 1, "big", signed=True).hex()
 
 
 NOT_EMBEDDED = "(certificate not embedded)"

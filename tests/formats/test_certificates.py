@@ -67,3 +67,15 @@ def test_public_key_md5_of_a_key_algorithm_asn1crypto_does_not_know():
         spki = info.cert["tbs_certificate"]["subject_public_key_info"].dump()
         assert info.public_key_md5 == hashlib.md5(spki[-_ml_dsa_key_size(der):]).digest()
         assert info.matches(info.public_key_md5, HashAlg.DISALLOWED_HASH)
+
+
+def test_signer_serials_read_as_verify_json_writes_them():
+    # show --json and diff --format json (SignerFacts) and verify --json (its certificate facts)
+    # print one serial one way: the DER INTEGER's content octets.
+    from ctlbuild.formats.stl import serial_hex
+
+    assert [serial_hex(n) for n in (1, 0x7F, 0x80, 0x8F0011, -1, -128, -129)] == \
+        ["01", "7f", "0080", "008f0011", "ff", "80", "ff7f"]
+    der = _self_signed_der()
+    info = CertInfo.from_der(der)
+    assert serial_hex(info.cert.serial_number) == info.cert["tbs_certificate"]["serial_number"].contents.hex()
