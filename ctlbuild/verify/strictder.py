@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from ..ctl.der import columns_equal
+
 MAX_DEPTH = 64
 _CONSTRUCTED_UNIVERSAL = {8, 11, 16, 17, 29}  # EXTERNAL, EMBEDDED PDV, SEQUENCE, SET, CHARACTER STRING
 _UTC = re.compile(rb"\d{12}Z\Z")
@@ -136,29 +138,7 @@ def _alike(data: bytes, pos: int, end: int, depth: int, opaque, seen) -> bool:
     for s, e in _free_spans(data, pos, first_end):
         free[s - pos:e - pos] = b"\x01" * (e - s)
     fixed = [k for k in range(size) if not free[k]]
-    return _columns_equal(data, pos, end, size, fixed)
-
-
-#: Children compared per block: a block (~200 KB for CTL entries) stays in the CPU's cache
-#: while each fixed column of it is sliced, so the file is read from memory once.
-_BLOCK = 4096
-
-
-def _columns_equal(data: bytes, pos: int, end: int, size: int, columns: list[int]) -> bool:
-    """Whether byte k of every ``size``-byte record in data[pos:end] equals byte k of the first
-    record, for each k in ``columns``."""
-    first = data[pos:pos + size]
-    wanted: dict[tuple[int, int], bytes] = {}
-    for block in range(pos, end, size * _BLOCK):
-        stop = min(end, block + size * _BLOCK)
-        n = (stop - block) // size
-        for k in columns:
-            want = wanted.get((first[k], n))
-            if want is None:
-                want = wanted[first[k], n] = bytes((first[k],)) * n
-            if data[block + k:stop:size] != want:
-                return False
-    return True
+    return columns_equal(data, pos, end, size, fixed)
 
 
 def _free_spans(data: bytes, pos: int, end: int) -> list[tuple[int, int]]:
