@@ -14,7 +14,6 @@ from functools import cached_property
 
 from asn1crypto import x509
 from cryptography import x509 as cx509
-from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import load_der_x509_certificate
 
 from ..errors import FormatError
@@ -120,6 +119,8 @@ def common_name(name: cx509.Name) -> str:
 
 def same_public_key(a, b) -> bool:
     """Two public keys (RSA or EC) are the same key: compared as SubjectPublicKeyInfo DER."""
+    from cryptography.hazmat.primitives import serialization  # not for every reader's start-up
+
     fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return a.public_bytes(*fmt) == b.public_bytes(*fmt)
 
