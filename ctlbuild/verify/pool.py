@@ -118,13 +118,15 @@ class CertPool:
         self._issued: dict[tuple, bool] = {}
         self.results: dict = {}  # chain results, cached by the path module
         seen = set()
-        for cert in [*certs, *extra]:
-            self._add(cert, seen)
+        with warnings.catch_warnings():  # once for the lot: per certificate it was most of the cost
+            warnings.simplefilter("ignore")  # e.g. negative serials in old roots
+            for cert in [*certs, *extra]:
+                self._add(cert, seen)
 
     def _add(self, cert, seen) -> None:
         der = cert.dump() if isinstance(cert, ax509.Certificate) else cert
         try:
-            entry = load(der)
+            entry = PoolCert(der, x509.load_der_x509_certificate(der))  # load() without its warnings guard
             if entry.fingerprint in seen:
                 return
             sid = (entry.issuer, entry.crypto.serial_number)
