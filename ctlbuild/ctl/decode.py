@@ -110,8 +110,11 @@ def _algorithm_oid(buf, start, end) -> str:
 def _entries(buf, start, end, progress) -> list[Entry] | AlikeEntries:
     run = _alike_run(buf, start, end)
     if run is not None:
-        if progress is not None and len(run) >= 10_000:
-            progress(len(run), len(run))
+        if progress is not None:  # the same calls the walk makes: every 10,000, the last twice
+            for done in range(10_000, len(run) + 1, 10_000):
+                progress(done, len(run))
+            if len(run) >= 10_000:
+                progress(len(run), len(run))
         return run
     entries = []
     append = entries.append
