@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from benchmarks import diff_rows, process
-from benchmarks.common import CTLBUILD, Bench, Row, _run
+from benchmarks.common import CTLBUILD, Bench, Row, _run, compile_tree
 from benchmarks.containers import import_build_row, sst_row
 from benchmarks.export_rows import export_rows
 from benchmarks.history_rows import history_rows
@@ -115,6 +115,7 @@ def main(argv=None) -> int:
     chosen = args.only.split(",") if args.only else list(steps)
     try:
         print(f"inputs in {tmp} ({os.cpu_count()} CPUs, {args.clock} seconds) ...", file=sys.stderr, flush=True)
+        compile_tree()
         _run([CTLBUILD, "keys", "init", "--dir", "keys"], "keys init", tmp)
         for name in chosen:
             began = time.perf_counter()

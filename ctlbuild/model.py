@@ -69,6 +69,65 @@ class Entry:
         return self.identifier if subject_algorithm == HashAlg.SHA1 else None
 
 
+class AlikeEntries(Sequence):
+    """Entries alike in everything but their identifiers: a thumbprint file under [defaults],
+    or a CTL whose entries differ only in their identifier bytes. A Sequence[Entry] that
+    holds one template and the identifiers, and makes an Entry only when one is asked for
+    (a 1M-entry list: a million bytes objects, not a million 20-field Entries), so the
+    encoder and the decoder can take the whole run in one step (``ctl.encode``,
+    ``ctl.decode``). Equal to any sequence of the same entries.
+
+    >>> run = AlikeEntries([b"\\1" * 20, b"\\2" * 20], Entry(b"", friendly_name="x"), sha1_is_identifier=True)
+    >>> run[1].identifier == run[1].sha1 == b"\\2" * 20, run[0].friendly_name, len(run)
+    (True, 'x', 2)
+    >>> run == tuple(run)
+    True
+    """
+
+    __slots__ = ("identifiers", "template", "sha1_is_identifier", "_fields")
+
+    def __init__(self, identifiers: list[bytes], template: Entry, *, sha1_is_identifier: bool = False):
+        #: the identifiers, all of one length; ``template`` gives every other field
+        self.identifiers = identifiers
+        self.template = template
+        self.sha1_is_identifier = sha1_is_identifier
+        fields = {name: getattr(template, name) for name in Entry.__slots__ if name != "identifier"}
+        if sha1_is_identifier:
+            fields.pop("sha1")
+        self._fields = fields
+
+    def _make(self, identifier: bytes) -> Entry:
+        if self.sha1_is_identifier:
+            return Entry(identifier, sha1=identifier, **self._fields)
+        return Entry(identifier, **self._fields)
+
+    def __len__(self) -> int:
+        return len(self.identifiers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return AlikeEntries(self.identifiers[index], self.template, sha1_is_identifier=self.sha1_is_identifier)
+        return self._make(self.identifiers[index])
+
+    def __iter__(self):
+        make = self._make
+        return (make(i) for i in self.identifiers)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, AlikeEntries) and self._fields == other._fields \
+                and self.sha1_is_identifier == other.sha1_is_identifier:
+            return self.identifiers == other.identifiers
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"AlikeEntries({len(self)} entries like {self.template!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Extension:
     oid: str

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 
@@ -121,6 +120,8 @@ def eku_oid(name_or_oid: str) -> str:
         return EKU[name_or_oid]
     if is_oid(name_or_oid):
         return name_or_oid
+    import difflib  # only to word a mistake: not imported by every command's start-up
+
     close = difflib.get_close_matches(str(name_or_oid), EKU, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else " (a name such as server_auth, or a dotted OID)"
     raise ValueError(f"unknown EKU {name_or_oid!r}{hint}")

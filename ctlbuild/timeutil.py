@@ -96,11 +96,15 @@ def parse_asn1_time(tag: int, content: bytes) -> datetime:
         year, rest = int(text[:4]), text[4:]
     else:
         raise ValueError(f"tag 0x{tag:02x} is not a time")
-    # The year goes into strptime too: without it 29 February fails (1900 is no leap year).
-    base = datetime.strptime(f"{year:04d}{rest[:10]}", "%Y%m%d%H%M%S")
+    # Read by hand, not by strptime (whose first call imports and compiles _strptime: a few
+    # ms of every start-up); datetime() still refuses a 13th month or a 30 February.
+    digits = rest[:10]
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"time {text!r} is not digits YYMMDDHHMMSS")
     frac = rest[10:-1]
     micro = int((frac[1:] + "000000")[:6]) if frac.startswith(".") else 0
-    return base.replace(microsecond=micro, tzinfo=timezone.utc)
+    return datetime(year, int(digits[0:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6:8]),
+                    int(digits[8:10]), micro, tzinfo=timezone.utc)
 
 
 def parse_duration(text: str) -> timedelta:

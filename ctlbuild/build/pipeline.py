@@ -18,7 +18,7 @@ from ..formats.cab import write_cab
 from ..formats.sst import SerializedStore, SstContext, properties_for_entry, write_sst
 from ..formats.stl import sign_ctl
 from ..lists.reader import LoadedList
-from ..model import TrustList
+from ..model import AlikeEntries, TrustList
 from ..signing.signer import Signer
 from ..timeutil import iso
 from .outputs import file_record
@@ -105,11 +105,17 @@ def _record(loaded: LoadedList, files: dict[str, bytes], signing_time: datetime 
         "list": loaded.path.name,
         "list_sha256": loaded.sha256,
         "entries": len(tl.entries),
-        "ctl_only_entries": sum(e.cert is None for e in tl.entries),
+        "ctl_only_entries": _without_certificate(tl.entries),
         "tool_version": __version__,
         "signing_time": iso(signing_time) if signing_time else None,
         "outputs": {name: file_record(data) for name, data in files.items()},
     }
+
+
+def _without_certificate(entries) -> int:
+    if isinstance(entries, AlikeEntries):  # one template: a run is all with or all without
+        return len(entries) if entries.template.cert is None else 0
+    return sum(e.cert is None for e in entries)
 
 
 def _check_next_update(tl: TrustList, when: datetime) -> None:

@@ -16,7 +16,7 @@ from typing import Callable
 
 from .._gc import paused as gc_paused
 from ..errors import FormatError
-from ..model import Entry, Extension, TrustList
+from ..model import AlikeEntries, Entry, Extension, TrustList
 from ..oids import Usage
 from ..timeutil import parse_asn1_time
 from . import attributes, der
@@ -109,7 +109,15 @@ def _algorithm_oid(buf, start, end) -> str:
     return der.decode_oid(bytes(buf[s:e]))
 
 
-def _entries(buf, start, end, progress) -> list[Entry]:
+def _entries(buf, start, end, progress) -> list[Entry] | AlikeEntries:
+    run = _alike_run(buf, start, end)
+    if run is not None:
+        if progress is not None:  # the same calls the walk makes: every 10,000, the last twice
+            for done in range(10_000, len(run) + 1, 10_000):
+                progress(done, len(run))
+            if len(run) >= 10_000:
+                progress(len(run), len(run))
+        return run
     entries = []
     append = entries.append
     read = der.read_tlv
@@ -129,6 +137,33 @@ def _entries(buf, start, end, progress) -> list[Entry]:
     if progress is not None and count >= 10_000:
         progress(count, count)
     return entries
+
+
+#: Entries from which a list is tried as one run of alike entries (``_alike_run``).
+_ALIKE_MIN = 64
+
+
+def _alike_run(buf, start, end) -> AlikeEntries | None:
+    """The entries as one AlikeEntries when they all have the first one's size and bytes but
+    for the content of their identifier (a list built from [defaults]): the first is decoded
+    in full, the rest are proved to read the same by strided slices (``der.columns_equal``),
+    and only their identifiers are cut out. None for anything else (the entry-by-entry walk,
+    which names what is wrong and where)."""
+    if end - start < 2:
+        return None
+    tag, s, e = der.read_tlv(buf, start, end)
+    size = e - start
+    if tag != SEQUENCE or (end - start) % size or (end - start) // size < _ALIKE_MIN:
+        return None
+    first = _entry(buf, s, e)
+    _t, id_s, id_e = der.read_tlv(buf, s, e)  # its identifier, checked by _entry
+    fixed = [k for k in range(size) if not id_s - start <= k < id_e - start]
+    if not der.columns_equal(buf, start, end, size, fixed):
+        return None
+    n = id_e - id_s
+    data = buf if isinstance(buf, bytes) else bytes(buf[start:end])
+    base = id_s if data is buf else id_s - start
+    return AlikeEntries([data[p:p + n] for p in range(base, base + (end - start), size)], first)
 
 
 class _AttributeMemo:

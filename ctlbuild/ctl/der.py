@@ -196,6 +196,34 @@ def oids_in(buf, start: int, end: int):
             raise DerError("expected an OBJECT IDENTIFIER", pos)
         yield decode_oid(bytes(buf[s:e]))
 
+
+#: Records compared per block by columns_equal: a block (~200 KB of CTL entries) stays in
+#: the CPU's cache while each fixed column of it is sliced, so memory is read once.
+_BLOCK = 4096
+
+
+def columns_equal(data: bytes, pos: int, end: int, size: int, columns: list[int]) -> bool:
+    """Whether byte k of every ``size``-byte record in data[pos:end] equals byte k of the first
+    record, for each k in ``columns``: a run of alike records (a CTL's entries that differ
+    only in their identifiers) checked by strided slices in C, not a Python step per record.
+
+    >>> columns_equal(b"a1b a2b a3b ", 0, 12, 4, [0, 2, 3]), columns_equal(b"a1b a2b a3c ", 0, 12, 4, [2])
+    (True, False)
+    """
+    first = data[pos:pos + size]
+    wanted: dict[tuple[int, int], bytes] = {}
+    for block in range(pos, end, size * _BLOCK):
+        stop = min(end, block + size * _BLOCK)
+        n = (stop - block) // size
+        for k in columns:
+            want = wanted.get((first[k], n))
+            if want is None:
+                want = wanted[first[k], n] = bytes((first[k],)) * n
+            if data[block + k:stop:size] != want:
+                return False
+    return True
+
+
 class DerLimitError(DerError):
     """Well-formed so far, but nested deeper or holding more elements than a reader allows."""
 
@@ -209,10 +237,24 @@ def check_shape(buf, pos: int, end: int, *, max_depth: int, max_elements: int, s
     stack = [end]
     count = 0
     while stack:
-        if pos >= stack[-1]:
+        limit = stack[-1]
+        if pos >= limit:
             stack.pop()
             continue
-        tag, start, stop = read_tlv(buf, pos, stack[-1])
+        # The one- and two-byte lengths inline (this loop sees every element of a file with
+        # 10,000 embedded certificates); read_tlv for every other form and every error.
+        tag = buf[pos]
+        first = buf[pos + 1] if pos + 1 < limit else 0x80
+        if tag & 0x1F != 0x1F and first < 0x80:
+            start = pos + 2
+            stop = start + first
+        elif tag & 0x1F != 0x1F and first == 0x81 and pos + 2 < limit and buf[pos + 2] >= 0x80:
+            start = pos + 3
+            stop = start + buf[pos + 2]
+        else:
+            tag, start, stop = read_tlv(buf, pos, limit)
+        if stop > limit:
+            read_tlv(buf, pos, limit)  # raises the error that names the overrun
         count += 1
         if count > max_elements:
             raise DerLimitError(f"more than {max_elements} DER elements (the limit)", pos)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Callable
 
-from ..model import Entry, Extension, TrustList
+from ..model import AlikeEntries, Entry, Extension, TrustList
 from ..timeutil import asn1_time
 from . import attributes, der
 from .der import (
@@ -120,6 +120,9 @@ def encode_ctl(tl: TrustList, progress: Callable[[int, int], None] | None = None
 
 
 def _encode_entries(entries, progress):
+    if isinstance(entries, AlikeEntries) and entries.identifiers:
+        yield _encode_alike(entries, progress)
+        return
     cache = _AttributeCache()
     step = 10_000
     total = len(entries)
@@ -129,3 +132,25 @@ def _encode_entries(entries, progress):
         yield encode_entry(entry, cache)
     if progress is not None:
         progress(total, total)
+
+
+def _encode_alike(entries: AlikeEntries, progress) -> bytes:
+    """Entries alike but for their identifiers (all of one length): the first is encoded by
+    ``encode_entry``, and every other is its bytes with its own identifier in place of the
+    first's, since nothing else in an entry depends on the identifier (its length is the
+    same). One bytes.join for the run: [head id0 tail][head id1 tail]... """
+    first = entries.identifiers[0]
+    one = encode_entry(entries[0])
+    _t, content, _e = der.read_tlv(one, 0)
+    _t, at, stop = der.read_tlv(one, content)  # where the first identifier sits
+    if one[at:stop] != first or len(set(map(len, entries.identifiers))) != 1:
+        cache = _AttributeCache()  # not the shape assumed: the general path
+        return b"".join(encode_entry(e, cache) for e in entries)
+    head, tail = one[:at], one[stop:]
+    total = len(entries)
+    if progress is not None:
+        progress(0, total)
+    body = head + (tail + head).join(entries.identifiers) + tail
+    if progress is not None:
+        progress(total, total)
+    return body

@@ -15,7 +15,6 @@ from functools import cached_property
 
 from asn1crypto import core, x509
 from cryptography import x509 as cx509
-from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
 
 from ..ctl.der import check_whole
@@ -166,6 +165,8 @@ def common_name(name: cx509.Name) -> str:
 
 def same_public_key(a, b) -> bool:
     """Two public keys (RSA or EC) are the same key: compared as SubjectPublicKeyInfo DER."""
+    from cryptography.hazmat.primitives import serialization  # not for every reader's start-up
+
     fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return a.public_bytes(*fmt) == b.public_bytes(*fmt)
 

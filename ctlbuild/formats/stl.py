@@ -52,15 +52,17 @@ class SignedCtl:
     data: bytes
     signed_data: cms.SignedData
     content_type: str
-    #: Offset of the CertificateTrustList TLV inside ``data``, and its bytes.
+    #: Offset of the CertificateTrustList TLV inside ``data``, and its bytes (a memoryview
+    #: when ``data`` is a mapped file).
     ctl_offset: int
-    ctl_der: bytes
+    ctl_der: bytes | memoryview
     path: object = None
 
     @property
-    def content_octets(self) -> bytes:
-        """The CTL without its tag and length: what the outer messageDigest covers."""
-        return der.content_octets(self.ctl_der)
+    def content_octets(self) -> memoryview:
+        """The CTL without its tag and length: what the outer messageDigest covers. A view,
+        not a copy (a 1M-entry CTL is 50 MB; hashlib reads views)."""
+        return der.content_octets(memoryview(self.ctl_der))
 
     @cached_property
     def certificates(self) -> list[x509.Certificate]:
@@ -178,7 +180,9 @@ def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
         raise FormatError(f"not a signed CTL: {message}", path=path) from None
     if content_type != ContentType.CTL:
         raise FormatError(f"SignedData carries {content_type}, not a CTL ({ContentType.CTL})", path=path)
-    return SignedCtl(data, signed_data, content_type, ctl_offset, data[ctl_offset:ctl_end], path)
+    # bytes are cut once; a mapped file (lists.sources, for a header) is viewed, not copied
+    ctl = data[ctl_offset:ctl_end] if isinstance(data, bytes) else memoryview(data)[ctl_offset:ctl_end]
+    return SignedCtl(data, signed_data, content_type, ctl_offset, ctl, path)
 
 
 def _check_envelope(data: bytes, ctl_offset: int) -> None:

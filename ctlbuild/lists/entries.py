@@ -16,7 +16,7 @@ import re
 
 from ..errors import FormatError, ListError
 from ..formats.certificates import CertInfo, load_certificates
-from ..model import IDENTIFIER_SIZES, Entry
+from ..model import IDENTIFIER_SIZES, AlikeEntries, Entry
 from ..oids import HashAlg
 from ..thumbprint import parse_hex
 from .bounded import FileProblem, LineError, read_cert_file, thumbprint_file_lines
@@ -49,20 +49,36 @@ class _EntryReader:
     def entries(self, tables, defaults) -> list[Entry]:
         if not isinstance(tables, list):
             self.check.fail("must be an array of tables ([[entry]])", None, "entry")
-        out: list[Entry] = []
+        chunks: list = []  # per table: its entries (a list, or one AlikeEntries run)
         seen: dict[bytes, int] = {}
         for index, table in enumerate(tables):
             if not isinstance(table, dict):
                 self.check.fail("must be an array of tables ([[entry]])", None, "entry")
-            for entry in self.entry(table, index, defaults):
-                first = seen.get(entry.identifier)
-                if first is not None:
-                    self.check.fail(f"duplicate entry {entry.identifier.hex()} (first in entry "
-                              f"#{first + 1}, line {self.check.where.table_line('entry', first)})",
-                              "entry", index=index, entry=entry.label)
+            made = self.entry(table, index, defaults)
+            if isinstance(made, AlikeEntries):  # a thumbprint file's run, distinct within itself
+                self.refuse_repeats(made, seen, index)
+                if index + 1 < len(tables):  # later tables are checked against it
+                    seen.update(dict.fromkeys(made.identifiers, index))
+                chunks.append(made)
+                continue
+            for entry in made:
+                self.refuse_repeat(entry, seen.get(entry.identifier), index)
                 seen[entry.identifier] = index
-                out.append(entry)
-        return out
+            chunks.append(made)
+        if len(chunks) == 1 and isinstance(chunks[0], AlikeEntries):
+            return chunks[0]  # the 1M-entry case: kept as a run for the encoder
+        return [entry for chunk in chunks for entry in chunk]
+
+    def refuse_repeats(self, run: AlikeEntries, seen: dict, index: int) -> None:
+        if seen and not seen.keys().isdisjoint(run.identifiers):
+            entry = next(e for e in run if e.identifier in seen)  # the first, in file order
+            self.refuse_repeat(entry, seen[entry.identifier], index)
+
+    def refuse_repeat(self, entry: Entry, first: int | None, index: int) -> None:
+        if first is not None:
+            self.check.fail(f"duplicate entry {entry.identifier.hex()} (first in entry "
+                            f"#{first + 1}, line {self.check.where.table_line('entry', first)})",
+                            "entry", index=index, entry=entry.label)
 
     def entry(self, t, index, defaults):
         unknown = set(t) - ENTRY_KEYS
@@ -188,8 +204,9 @@ class _EntryReader:
             lines = None if plain is not None else thumbprint_file_lines(path, rel)
         except FileProblem as exc:
             self.check.fail(str(exc), "entry", "thumbprints", index)
-        if plain is not None:
-            return [Entry(identifier=ident, sha1=ident if is_sha1 else None, **attrs) for ident in plain]
+        if plain is not None:  # every entry alike but for its identifier: one template
+            first = Entry(identifier=plain[0], sha1=plain[0] if is_sha1 else None, **attrs)
+            return AlikeEntries(plain, first, sha1_is_identifier=is_sha1)
         out = []
         try:
             for ident, name in _thumbprint_lines(lines, size):

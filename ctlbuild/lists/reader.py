@@ -19,7 +19,7 @@ from pathlib import Path
 from .._gc import paused as gc_paused
 from ..errors import ListError
 from ..limits import STDIN_NAME, is_stdin
-from ..model import TrustList
+from ..model import AlikeEntries, TrustList
 from .bounded import read_list_file
 from .entries import read_entries
 from .header import OUTPUTS, SignerSpec, read_header
@@ -65,7 +65,9 @@ def _assemble(check: Checker, d: dict, digest: str) -> LoadedList:
     try:
         tl = TrustList(
             name=header.name, kind=header.kind, this_update=header.this_update, next_update=header.next_update,
-            entries=tuple(entries), identifier=header.identifier, sequence=header.sequence,
+            # a thumbprint file's run stays one AlikeEntries (encoded by one byte template)
+            entries=entries if isinstance(entries, AlikeEntries) else tuple(entries),
+            identifier=header.identifier, sequence=header.sequence,
             usages=header.usages, subject_algorithm=header.subject_algorithm, extensions=header.extensions,
             advisory=header.advisory, opus=header.opus)
     except ValueError as exc:

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -18,7 +20,7 @@ from ..formats.cab import ctl_member
 from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
 from ..formats.sst import SerializedStore, read_sst
-from ..formats.stl import SignedCtl, SignerFacts, parse_signed_ctl, signer_facts
+from ..formats.stl import SignedCtl, SignerFacts, is_signed_data, parse_signed_ctl, signer_facts
 from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, is_stdin, read_capped
 from ..model import TrustList
 
@@ -79,7 +81,34 @@ def read_source(path: Path, progress: Callable[[int, int], None] | None = None, 
     path = Path(path)
     if not is_stdin(path) and path.is_dir():
         return Source(path, CERTS, certificates=_folder_certificates(path))
+    if not entries and not is_stdin(path):
+        mapped = _mapped_signed_ctl(path)
+        if mapped is not None:
+            return _signed_source(path, mapped, path.name.split(".")[0] or "ctl", decode_header)
     return source_from_bytes(shown_path(path), read_bytes(path), progress, entries=entries)
+
+
+#: A signed CTL this big is mapped, not read, for its header: reading copies every byte
+#: (50 MB for 1M entries) only for the entry count to look at the entries' headers.
+_MAP_FROM = 1 << 20
+
+
+def _mapped_signed_ctl(path: Path):
+    """The file as a read-only mmap when it is a big signed CTL (.stl), else None (read it)."""
+    import mmap
+
+    try:
+        with open(path, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode) or not max(_MAP_FROM, 1) <= info.st_size <= MAX_INPUT_FILE:
+                return None
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError:
+        return None  # read_bytes words the error
+    if not is_signed_data(mapped):  # what sniff calls STL (a cabinet or store is not one)
+        mapped.close()
+        return None
+    return mapped
 
 
 def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], None] | None = None,

@@ -19,7 +19,7 @@ from ..ctl import attributes
 from ..ctl.evpolicies import ev_policy_name
 from ..errors import FormatError
 from ..formats.stl import SignerFacts
-from ..model import Entry, TrustList
+from ..model import AlikeEntries, Entry, TrustList
 from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg, eku_name
 from ..thumbprint import format_hex
 from ..timeutil import iso
@@ -48,8 +48,25 @@ def describe(tl: TrustList, signers: list[SignerFacts] | None = None, path=None,
 def iter_entry_data(tl: TrustList, style: str = "spaced", names: "CertificateNames | None" = None) -> Iterator[dict]:
     """``describe``'s entries one at a time, for writers that stream a big list."""
     algorithm = tl.subject_algorithm
+    # Names from held certificates differ entry by entry: only without them is a run one dict.
+    if names is None and isinstance(tl.entries, AlikeEntries) and tl.entries.identifiers:
+        yield from _alike_entry_data(tl.entries, algorithm, style)
+        return
     for e in tl.entries:
         yield entry_data(e, algorithm, style, names)
+
+
+def _alike_entry_data(run: AlikeEntries, algorithm: str, style: str) -> Iterator[dict]:
+    """``entry_data`` of each entry of a run: the first's dict, copied, with each entry's own
+    identifier (and its sha1, when that is the identifier). Nested lists are shared."""
+    first = entry_data(run[0], algorithm, style)
+    sha1_is_identifier = run.sha1_is_identifier or (run.template.sha1 is None and algorithm == HashAlg.SHA1)
+    for ident in run.identifiers:
+        data = first.copy()
+        data["identifier"] = text = format_hex(ident, style)
+        if sha1_is_identifier:
+            data["sha1"] = text
+        yield data
 
 
 #: Entries serialised per orjson call when streaming: big enough that the per-call cost

@@ -16,9 +16,7 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import FormatError, OutputError, SignerKeyError
 from ..formats.certificates import load_certificates, load_x509, same_public_key
@@ -67,6 +65,8 @@ def read_private_file(path, what: str, allow_insecure_permissions: bool = False)
 def load_private_key(path, passphrase: PassphraseSource | None = None, *,
                      allow_insecure_permissions: bool = False):
     """An RSA or EC private key from PEM, DER (PKCS#8 or traditional) or PKCS#12."""
+    from cryptography.hazmat.primitives import serialization  # keys only: verify reads certificates
+
     if path and is_pkcs12(path):
         return load_pkcs12(path, passphrase, allow_insecure_permissions=allow_insecure_permissions)[0]
     data = read_private_file(path, "private key", allow_insecure_permissions)
@@ -115,6 +115,9 @@ def _supported(key, path):
 def load_pkcs12(path, passphrase: PassphraseSource | None = None, *,
                 allow_insecure_permissions: bool = False):
     """(key, certificate DER, [chain DER]) from a PKCS#12 file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     data = read_private_file(path, "PKCS#12 file", allow_insecure_permissions)
     for password in (None, b""):
         try:
@@ -191,6 +194,8 @@ def check_key_matches(key, cert_der: bytes, key_path) -> None:
 
 def write_private_key(path: Path, key) -> None:
     """PKCS#8 PEM, created mode 0600 (never readable by others, even for a moment)."""
+    from cryptography.hazmat.primitives import serialization
+
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     write_new_file(path, pem, stat.S_IRUSR | stat.S_IWUSR)

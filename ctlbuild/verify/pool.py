@@ -116,20 +116,22 @@ class CertPool:
         self._issued: dict[tuple, bool] = {}
         self.results: dict = {}  # chain results, cached by the path module
         seen = set()
-        for cert in [*certs, *extra]:
-            self._add(cert, seen)
+        # Old roots' negative serials warn at each read: one narrow guard for the lot (set up per
+        # certificate it was most of the cost), not a blanket filter that would hide real problems.
+        with serials_as_they_are():
+            for cert in [*certs, *extra]:
+                self._add(cert, seen)
 
     def _add(self, cert, seen) -> None:
         der = cert.dump() if isinstance(cert, ax509.Certificate) else cert
         try:
-            with serials_as_they_are():  # old roots' negative serials, in each read below
-                entry = load(der)
-                if entry.fingerprint in seen:
-                    return
-                sid = (entry.issuer, entry.crypto.serial_number)
-                entry.subject
-                refusal = _refusal(entry)
-                entry.crypto.extensions  # cryptography parses extensions on first use: do it now
+            entry = PoolCert(der, x509.load_der_x509_certificate(der))  # load() without its guard: __init__ holds one for the lot
+            if entry.fingerprint in seen:
+                return
+            sid = (entry.issuer, entry.crypto.serial_number)
+            entry.subject
+            refusal = _refusal(entry)
+            entry.crypto.extensions  # cryptography parses extensions on first use: do it now
         except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
             self.ignored.append(f"a certificate does not parse ({_one_line(exc)})")
             self.unparsed.append(der)

@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from ..ctl.decode import decode_header
-from ..ctl.der import DerError, read_tlv
+from ..ctl.der import DerError, children, read_tlv
 from ..errors import FormatError
 from ..formats.stl import SignedCtl, parse_signed_ctl
 from ..oids import DIGEST_OIDS, Attr, ContentType, SigAlg, Usage
@@ -182,10 +182,26 @@ def _check_der(report, data: bytes, signed: SignedCtl, bag, pool: CertPool) -> N
 
 def _extra_fields(signed: SignedCtl) -> str | None:
     """asn1crypto keeps elements past a SEQUENCE's last field without a word: a signed
-    envelope must not carry anything no reader looks at."""
-    from asn1crypto import cms
-    info = cms.ContentInfo.load(signed.data)
-    return _extras(info, "ContentInfo") or _extras_signed_data(info["content"], "SignedData")
+    envelope must not carry anything no reader looks at. The SignedData is the one
+    formats.stl parsed without the CTL (a whole-file asn1crypto parse copies a 1M-entry
+    CTL at every level); ContentInfo and encapContentInfo, the two levels around the CTL,
+    are counted from the bytes."""
+    sd = signed.signed_data
+    content_info, encap = _outer_extras(signed.data)
+    return content_info or _extras(sd, "SignedData") or encap or _extras_signed_data(sd, "SignedData")
+
+
+def _outer_extras(data: bytes) -> tuple[str | None, str | None]:
+    """Elements past the last field of ContentInfo and of encapContentInfo (two fields
+    each); parse_signed_ctl has already walked both, so the offsets hold."""
+    def past(fields, what):
+        return f"{what} carries {len(fields) - 2} element(s) past its last field" if len(fields) > 2 else None
+
+    _t, s, e = read_tlv(data, 0)
+    info = list(children(data, s, e))
+    _t, s, e = read_tlv(data, info[1][1])  # [0] content -> SignedData
+    _tag, es, ee, _pos = list(children(data, s, e))[2]
+    return past(info, "ContentInfo"), past(list(children(data, es, ee)), "encapContentInfo")
 
 
 def _extras(value, what) -> str | None:

@@ -45,3 +45,44 @@ def test_huge_length_claim_is_refused_without_allocating():
         assert "runs past the end" in str(exc)
     else:
         raise AssertionError("accepted")
+
+
+def _reference_check_shape(buf, pos, end, *, max_depth, max_elements, skip_at=-1):
+    """check_shape as it was before its one- and two-byte lengths were read inline."""
+    from ctlbuild.ctl.der import DerLimitError, read_tlv
+
+    stack, count = [end], 0
+    while stack:
+        if pos >= stack[-1]:
+            stack.pop()
+            continue
+        tag, start, stop = read_tlv(buf, pos, stack[-1])
+        count += 1
+        if count > max_elements:
+            raise DerLimitError(f"more than {max_elements} DER elements (the limit)", pos)
+        if tag & 0x20 and pos != skip_at:
+            if len(stack) > max_depth:
+                raise DerLimitError(f"DER nested deeper than {max_depth} levels (the limit)", pos)
+            stack.append(stop)
+            pos = start
+        else:
+            pos = stop
+
+
+def _outcome(check, data, **limits):
+    from ctlbuild.ctl.der import DerError
+
+    try:
+        check(data, 0, len(data), **limits)
+        return None
+    except DerError as exc:
+        return type(exc).__name__, str(exc), exc.offset
+
+
+@given(st.binary(max_size=400), st.integers(1, 6), st.integers(1, 60))
+def test_check_shape_refuses_what_read_tlv_refuses(data, depth, elements):
+    from ctlbuild.ctl.der import check_shape, seq, tlv
+
+    for buf in (data, seq(data), seq(tlv(0x31, data), data[:3]), b"\x30\x81" + bytes([len(data) % 256]) + data):
+        limits = {"max_depth": depth, "max_elements": elements}
+        assert _outcome(check_shape, buf, **limits) == _outcome(_reference_check_shape, buf, **limits)

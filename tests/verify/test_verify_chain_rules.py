@@ -248,10 +248,12 @@ def _mutated(pki, mutate) -> bytes:
     (lambda r: r.children.append(h.Node(0x05)), "ContentInfo carries 1 element(s) past its last field"),
     (lambda r: r.children[1].children[0].children.append(h.Node(0x05)), "past its last field"),
     (lambda r: h.signer_info_node(r).children.append(h.Node(0x05)), "SignerInfo 1 carries 1 element"),
+    (lambda r: r.children[1].children[0].children[2].children.append(h.Node(0x05)),
+     "encapContentInfo carries 1 element(s) past its last field"),
     (lambda r: setattr(r.children[1].children[0].children[3].children[1].children[0].children[4], "long_length",
                        True), "non-minimal length"),
 ], ids=["signer-info-indefinite", "signer-infos-indefinite", "certificates-indefinite", "non-minimal",
-        "content-info-extra", "signed-data-extra", "signer-info-extra", "inside-a-certificate"])
+        "content-info-extra", "signed-data-extra", "signer-info-extra", "encap-content-info-extra", "inside-a-certificate"])
 def test_ber_anywhere_is_refused(pki, mutate, cause):
     """Refused with its cause: by verify's strict-DER walk ("der"), or already by the envelope
     reader every command shares, whose bounded shape walk reads DER only ("structure")."""
