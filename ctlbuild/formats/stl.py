@@ -109,6 +109,7 @@ def serial_hex(serial: int) -> str:
 
 
 NOT_EMBEDDED = "(certificate not embedded)"
+UNPARSED = "(certificate does not parse)"
 
 
 def signer_facts(signed: SignedCtl) -> list[SignerFacts]:
@@ -155,7 +156,11 @@ def _facts(signer_infos, certificates) -> list[SignerFacts]:
         if cert is None:
             out.append(SignerFacts(NOT_EMBEDDED, "", None, digest))
             continue
-        parsed = load_x509(cert.dump())
+        try:
+            parsed = load_x509(cert.dump())
+        except ValueError:  # asn1crypto took it, cryptography's stricter parser does not: verify says why
+            out.append(SignerFacts(UNPARSED, "", None, digest))
+            continue
         out.append(SignerFacts(common_name(parsed.subject), common_name(parsed.issuer), serial_number(parsed),
                                digest, parsed.not_valid_after_utc))
     return out

@@ -239,7 +239,8 @@ def _header_lines(h: dict) -> Iterator[str]:
 
 
 def _signer_text(s: dict) -> str:
-    return printable(f"{s['subject']} (issued by {s['issuer']}; {s['digest']})")
+    issuer = f"issued by {s['issuer']}; " if s["issuer"] else ""  # none: not embedded, or unparsed
+    return printable(f"{s['subject']} ({issuer}{s['digest']})")
 
 
 #: The identifier column's heading, by subject algorithm: "Thumbprint" only where it is one.

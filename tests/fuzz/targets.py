@@ -16,7 +16,7 @@ from ctlbuild.errors import CtlbuildError
 from ctlbuild.formats.cab import read_cab
 from ctlbuild.formats.certificates import load_certificates
 from ctlbuild.formats.sst import read_sst, write_sst
-from ctlbuild.formats.stl import parse_signed_ctl
+from ctlbuild.formats.stl import nested_signer_facts, parse_signed_ctl
 from ctlbuild.lists.reader import load_list
 from ctlbuild.lists.sources import read_source
 from ctlbuild.reports.verifyview import verify_data
@@ -84,7 +84,10 @@ def source(data: bytes) -> None:
     path = _TMP / "fuzz.bin"
     path.write_bytes(data)
     try:
-        read_source(path)
+        src = read_source(path)
+        if src.signed is not None:  # what show and diff print of who signed
+            src.signers()
+            nested_signer_facts(src.signed)
     except CtlbuildError:
         pass
 
