@@ -92,8 +92,7 @@ def command(lists, out_dir, key, cert, chain, keys_dir, digest, scheme, signing_
         _report_check(out_dir, files, records)
         return
     # --content-only writes a .ctl to compare: the signed outputs it does not rebuild stay.
-    published = write_outputs(out_dir, files, records, remove_stale=not content_only,
-                             on_wait=lock_waiting)
+    published = write_outputs(out_dir, files, records, partial=content_only, on_wait=lock_waiting)
     for name, record in records.items():
         click.echo(f"{name}: {plural(record['entries'], 'entry', 'entries')} → "
                    + ", ".join(str(out_dir / f) for f in record["outputs"]))

@@ -158,18 +158,23 @@ class OutputDir:
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = None
 
-    def publish(self, files: dict[str, bytes], lists: dict[str, dict], *, remove_stale: bool = True
+    def publish(self, files: dict[str, bytes], lists: dict[str, dict], *, partial: bool = False
                 ) -> "Published":
         """Stage every file and the merged manifest, mark the set final, then rename it in.
 
-        A build owns the files its manifest records: with ``remove_stale``, those a list's
-        previous record names and its new one does not (``outputs`` changed) are removed in
-        the same journalled set, after the renames — but only plain files still as recorded."""
+        A build owns the files its manifest records: those a list's previous record names
+        and its new one does not (``outputs`` changed) are removed in the same journalled
+        set, after the renames — but only plain files still as recorded. A ``partial`` build
+        (``--content-only``: a .ctl to compare) adds its files to the lists' records and
+        removes nothing: the signed outputs it did not rebuild stay recorded, so a later
+        build still owns them."""
         manifest = read_manifest(self.path)
         previous = dict(manifest["lists"])
+        if partial:
+            lists = {name: _added_to(previous.get(name), record) for name, record in lists.items()}
         manifest["lists"].update(lists)
         manifest["lists"] = dict(sorted(manifest["lists"].items()))
-        removed, kept = stale_outputs(self.path, previous, manifest["lists"], lists) if remove_stale else ([], [])
+        removed, kept = ([], []) if partial else stale_outputs(self.path, previous, manifest["lists"], lists)
         self.commit({**files, MANIFEST: (json.dumps(manifest, indent=2) + "\n").encode()}, removed)
         return Published(self.path / MANIFEST, removed, kept)
 
@@ -203,6 +208,15 @@ class Published:
     manifest: Path
     removed: list[str]
     kept: list[tuple[str, str]]
+
+
+def _added_to(old, record: dict) -> dict:
+    """``record`` (a partial build's) merged into the list's previous one: the previous
+    record stays what it says (its list digest, signing time, entries), with the new files'
+    outputs added; without a usable previous record, ``record`` itself."""
+    if not isinstance(old, dict) or not isinstance(old.get("outputs"), dict):
+        return record
+    return {**old, "outputs": {**old["outputs"], **record["outputs"]}}
 
 
 def _recorded_outputs(record) -> dict:
@@ -379,11 +393,11 @@ def _holder(path: Path) -> str | None:
 
 
 def write_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], *,
-                  remove_stale: bool = True, on_wait=None) -> Published:
+                  partial: bool = False, on_wait=None) -> Published:
     """Publish ``files`` and their manifest records into ``out_dir`` under its lock
     (``on_wait``: see ``OutputDir``)."""
     with OutputDir(out_dir, on_wait=on_wait) as out:
-        return out.publish(files, lists, remove_stale=remove_stale)
+        return out.publish(files, lists, partial=partial)
 
 
 def read_manifest(out_dir: Path) -> dict:

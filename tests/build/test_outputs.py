@@ -250,6 +250,25 @@ def test_content_only_keeps_the_signed_outputs(tmp_path, dev_keys):
         p.name for p in out.iterdir()}
 
 
+def test_a_content_only_build_between_two_builds_does_not_orphan_the_signed_outputs(tmp_path, dev_keys):
+    # --content-only adds its .ctl to the list's record: the .stl and .cab stay recorded, so
+    # the next build, asked for fewer outputs, still owns (and removes) them.
+    out, keys = tmp_path / "out", dev_keys.signer_key.parent
+    listed = _stl_only_copy(tmp_path, '["stl", "cab"]')
+    assert run("build", listed, "-o", out, "--keys", keys, "--signing-time", SIGNING_TIME).exit_code == 0
+    assert run("build", listed, "-o", out, "--content-only").exit_code == 0
+    record = json.loads((out / MANIFEST).read_text())["lists"]["diginotar-kb2607712"]
+    assert set(record["outputs"]) == {"diginotar-kb2607712.stl", "diginotar-kb2607712stl.cab",
+                                      "diginotar-kb2607712.ctl"}
+    assert record["signing_time"] is not None
+    _stl_only_copy(tmp_path, '["stl"]')
+    built = run("build", listed, "-o", out, "--keys", keys, "--signing-time", SIGNING_TIME)
+    assert built.exit_code == 0, built.output
+    assert {p.name for p in out.iterdir()} == {"diginotar-kb2607712.stl", MANIFEST}
+    check = run("build", listed, "-o", out, "--keys", keys, "--check")
+    assert check.exit_code == 0, check.output
+
+
 def test_check_names_an_unrecorded_output_an_older_build_left(tmp_path, dev_keys):
     out, keys = tmp_path / "out", dev_keys.signer_key.parent
     listed = "examples/diginotar-kb2607712.toml"
