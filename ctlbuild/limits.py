@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 MiB = 1 << 20
 
@@ -118,3 +119,23 @@ class StdinReused(OSError):
     def __init__(self):
         super().__init__(f"standard input can be read once; give {STDIN} for one input only")
         self.strerror = str(self)
+
+
+def folder_files(folder) -> list[Path]:
+    """A folder's regular files, not hidden ones (``.gitkeep``), sorted: what every reader of
+    a certificate folder reads. Refuses a folder of more than MAX_CERT_FOLDER_FILES entries
+    before sorting them; FormatError names the folder."""
+    from .errors import FormatError
+
+    found = []
+    try:
+        with os.scandir(folder) as it:
+            for item in it:
+                if len(found) >= MAX_CERT_FOLDER_FILES:
+                    raise FormatError(f"folder holds more than {MAX_CERT_FOLDER_FILES} files (the limit)",
+                                      path=folder)
+                if not item.name.startswith(".") and item.is_file():
+                    found.append(Path(item.path))
+    except OSError as exc:
+        raise FormatError(f"cannot read folder ({exc.strerror})", path=folder) from None
+    return sorted(found)

@@ -88,11 +88,13 @@ def _expected_ctl(list_path) -> bytes:
 
 
 def _certificates(paths) -> list[bytes]:
-    """Certificates from files and folders (each regular file in a folder, sorted by name;
-    one that is not a certificate is an error naming it, not silently skipped)."""
+    """Certificates from files and folders (each regular, not hidden, file in a folder, sorted
+    by name; one that is not a certificate is an error naming it, not silently skipped)."""
+    from ..limits import folder_files
+
     ders = []
     for path in paths:
-        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        files = folder_files(path) if path.is_dir() else [path]
         if path.is_dir() and not files:
             raise UsageError(f"{path}: the folder holds no certificate files")
         for f in files:

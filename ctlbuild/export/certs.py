@@ -40,7 +40,7 @@ class CertificatePool:
         if info.sha1 in self.origins:
             return self.by_hash[info.sha1]
         self.origins[info.sha1] = origin
-        for key in (info.sha1, info.sha256, *((info.public_key_md5, info.tbs_md5) if self.md5 else ())):
+        for key in info.hashes if self.md5 else info.hashes[:2]:
             self.by_hash.setdefault(key, info)
         return info
 

@@ -103,6 +103,12 @@ class CertInfo:
         """MD5 of tbsCertificate (CERT_SIGNATURE_HASH_PROP_ID), the other disallowed-hash form."""
         return hashlib.md5(self.cert["tbs_certificate"].dump()).digest()
 
+    @property
+    def hashes(self) -> tuple[bytes, bytes, bytes, bytes]:
+        """Every hash a CTL entry may name this certificate by: SHA-1, SHA-256, and the two
+        MD5s of a ``disallowed_hash`` list (key bits, then tbsCertificate)."""
+        return self.sha1, self.sha256, self.public_key_md5, self.tbs_md5
+
     def identifier(self, subject_algorithm: str) -> bytes:
         if subject_algorithm == HashAlg.SHA1:
             return self.sha1

@@ -21,7 +21,7 @@ from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
 from ..formats.sst import SerializedStore, read_sst
 from ..formats.stl import SignedCtl, SignerFacts, is_signed_data, parse_signed_ctl, signer_facts
-from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, is_stdin, read_capped
+from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, folder_files, is_stdin, read_capped
 from ..model import TrustList
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def _sst_source(path, store: SerializedStore, name, decode) -> Source:
 
 def _folder_certificates(folder: Path) -> list[bytes]:
     out = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in folder_files(folder):
         for cert_der in load_certificates(read_bytes(path), path=path):
             CertInfo.from_der(cert_der, path=path)  # a non-certificate file is named, not skipped
             out.append(cert_der)

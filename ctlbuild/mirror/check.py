@@ -377,7 +377,7 @@ def _listed(der: bytes, tl: TrustList, identifiers: set) -> bool:
         info = CertInfo.from_der(der)
     except FormatError:
         return False
-    own = {info.sha1, info.sha256, info.public_key_md5, info.tbs_md5} & identifiers
+    own = set(info.hashes) & identifiers
     return any(info.matches(i, tl.subject_algorithm) for i in own)
 
 

@@ -15,7 +15,6 @@ skipped and counted, never an error. Reading is bounded like every reader's
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +25,10 @@ from ..formats.sst import read_sst
 from ..limits import (
     MAX_CERT_FILE,
     MAX_CERT_FOLDER_BYTES,
-    MAX_CERT_FOLDER_FILES,
     MAX_INPUT_FILE,
     TooBig,
     describe,
+    folder_files,
     is_stdin,
     read_capped,
 )
@@ -83,7 +82,7 @@ class CertificateNames:
             self._add(der, shown)
 
     def _folder(self, folder: Path, budget: list[int]) -> None:
-        for path in _folder_files(folder):
+        for path in folder_files(folder):
             self.files += 1
             try:
                 data = read_capped(path, min(MAX_CERT_FILE, budget[0]))
@@ -108,25 +107,8 @@ class CertificateNames:
         info = CertInfo.from_der(der, path=where)
         name = info.fallback_name
         self.certificates += 1
-        for key in (info.sha1, info.sha256, *_md5_forms(info)):
+        for key in info.hashes:
             self.by_hash.setdefault(key, name)
-
-
-def _folder_files(folder: Path) -> list[Path]:
-    """The folder's regular files (not hidden), sorted, refusing a folder of more than
-    MAX_CERT_FOLDER_FILES entries before sorting them."""
-    found = []
-    try:
-        with os.scandir(folder) as it:
-            for item in it:
-                if len(found) >= MAX_CERT_FOLDER_FILES:
-                    raise FormatError(f"folder holds more than {MAX_CERT_FOLDER_FILES} files (the limit)",
-                                      path=folder)
-                if not item.name.startswith(".") and item.is_file():
-                    found.append(Path(item.path))
-    except OSError as exc:
-        raise FormatError(f"cannot read folder ({exc.strerror})", path=folder) from None
-    return sorted(found)
 
 
 def _certificates(data: bytes, where) -> list[bytes]:
@@ -136,15 +118,6 @@ def _certificates(data: bytes, where) -> list[bytes]:
     for der in ders:
         CertInfo.from_der(der, path=where)
     return ders
-
-
-def _md5_forms(info: CertInfo) -> tuple[bytes, ...]:
-    """The MD5s a disallowed list (``disallowed_hash``) may name a certificate by; a key
-    asn1crypto cannot open still has its TBS MD5."""
-    try:
-        return info.public_key_md5, info.tbs_md5
-    except (KeyError, ValueError, TypeError):
-        return (info.tbs_md5,)
 
 
 __all__ = ["CertificateNames"]

@@ -388,6 +388,11 @@ def test_anchor_and_untrusted_folders(md5_era, tmp_path):
     assert CliRunner().invoke(main, base).exit_code == 1
     result = CliRunner().invoke(main, [*base, "--untrusted", str(tmp_path / "mid")])
     assert result.exit_code == 0, result.stdout
+    # A hidden file (a .gitkeep, an editor's swap file) is not a certificate file, as in show.
+    (tmp_path / "anchors" / ".gitkeep").write_bytes(b"")
+    (tmp_path / "mid" / ".pca.der.swp").write_bytes(b"junk")
+    result = CliRunner().invoke(main, [*base, "--untrusted", str(tmp_path / "mid")])
+    assert result.exit_code == 0, result.stdout
 
 
 def test_truncated_file_is_bad_input(pki, tmp_path):
