@@ -124,7 +124,7 @@ def median_run(runs: list[Run]) -> Run:
 
 def env() -> dict:
     out = dict(os.environ)
-    out.pop("SOURCE_DATE_EPOCH", None)  # sign "now", inside the fresh dev keys' validity
+    out.pop("SOURCE_DATE_EPOCH", None)  # sign "now": a reproducible date would be the caller's, not the bench's
     out.pop("CTLBUILD_DEBUG", None)
     # An installed ctlbuild has its bytecode (pip compiles it; the run compiles the tree it
     # measures first, see compile_tree): without it every start-up row would time the

@@ -130,7 +130,7 @@ def _build_signed(item, signer, when, digest, notes=True):
 
 def _report_stale(out_dir, published):
     if published.removed:
-        click.echo(f"removed (no longer in the lists' outputs): "
+        click.echo("removed (no longer in the lists' outputs): "
                    + ", ".join(printable(str(out_dir / name)) for name in published.removed))
     for name, why in published.kept:
         click.echo(f"ctlbuild: warning: {printable(str(out_dir / name))}: no longer an output, but {why}; "
@@ -144,7 +144,8 @@ def _report_check(out_dir, files, records):
     if differences:
         click.echo(f"{out_dir}: {plural(len(differences), 'difference')} from a rebuild", err=True)
         raise SystemExit(1)
-    click.echo(f"{out_dir}: {plural(len(files), 'file')} and their manifest records match a rebuild")
+    what = "its manifest record" if len(files) == 1 else "their manifest records"
+    click.echo(f"{printable(str(out_dir))}: {plural(len(files), 'file')} and {what} match a rebuild")
 
 
 def _note_ctl_only(result, item):

@@ -13,16 +13,12 @@ import click
 
 from ..errors import UsageError
 from ..reports.i18n import LANGUAGES
+from ..reports.terminal import plural  # noqa: F401 - the commands import it from here
 from ..thumbprint import STYLES
 
 PASSPHRASE_ENV = "CTLBUILD_KEY_PASSPHRASE"
 PIN_ENV = "CTLBUILD_PKCS11_PIN"
 PROGRESS_THRESHOLD = 50_000
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """ "1 entry", "2 entries": a count with its noun."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
 
 thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES), default="spaced",
                                 show_default=True, help="How thumbprints are printed.")

@@ -23,7 +23,7 @@ from ..model import AlikeEntries, Entry, TrustList
 from ..oids import EKU_DISPLAY, HASH_NAMES, USAGE_NAMES, CtlExt, HashAlg, eku_name
 from ..thumbprint import format_hex
 from ..timeutil import iso
-from .terminal import printable
+from .terminal import plural, printable
 
 if TYPE_CHECKING:
     from .certnames import CertificateNames
@@ -213,7 +213,7 @@ def _text_lines(data: dict) -> Iterator[str]:
     if data.get("certificate_names"):
         n = data["certificate_names"]
         yield (f"Names from certs:  {n['named']} of {n['entries']} entries named "
-               f"({n['certificates']} certificates read, {n['skipped']} files skipped)")
+               f"({plural(n['certificates'], 'certificate')} read, {plural(n['skipped'], 'file')} skipped)")
     if "entries" not in data:
         return
     yield ""
@@ -358,7 +358,7 @@ def _reading(prop_id: int, value: bytes):
 
 
 def render_certificates_text(data: dict) -> str:
-    lines = [f"File:              {printable(data['file'])} ({data['kind']}, {len(data['certificates'])} certificates)"]
+    lines = [f"File:              {printable(data['file'])} ({data['kind']}, {plural(len(data['certificates']), 'certificate')})"]
     if data.get("ctl"):
         h = data["ctl"]
         lines.append(f"CTL:               {h['entry_count']} entries, this update {h['this_update']}")

@@ -19,3 +19,8 @@ _CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), *range(0x7F, 0xA0)]} | {
 def printable(text: str) -> str:
     """Control characters escaped: a name in a hostile CTL must not forge lines of output."""
     return text.translate(_CONTROL)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """ "1 entry", "2 entries": a count with its noun, for every English line we print."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -132,7 +132,6 @@ def _alike(data: bytes, pos: int, end: int, depth: int, opaque, seen) -> bool:
     size = head + length - pos
     if (end - pos) % size or (end - pos) // size < _FOLD_MIN_CHILDREN:
         return False
-    count = (end - pos) // size
     first_end = _walk(data, pos, end, depth + 1, opaque, seen)  # raises what the first child breaks
     free = bytearray(size)  # 1 where a child's bytes may differ from the first child's
     for s, e in _free_spans(data, pos, first_end):

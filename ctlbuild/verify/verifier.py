@@ -29,6 +29,7 @@ from ..ctl.der import DerError, children, read_tlv
 from ..errors import FormatError
 from ..formats.stl import SignedCtl, parse_signed_ctl
 from ..oids import DIGEST_OIDS, Attr, ContentType, SigAlg, Usage
+from ..reports.terminal import plural
 from ..signing.signer import hash_algorithm
 from ..timeutil import iso
 from . import paths
@@ -96,8 +97,8 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
         return report
     report.entry_count = count
     report.file = _file_facts(report.file, signed, header, count)
-    report.add("structure", PASS, f"signed CTL with {_count(count, 'entry', 'entries')}, "
-               f"{_count(len(signed.signer_infos), 'signature', 'signatures')}")
+    report.add("structure", PASS, f"signed CTL with {plural(count, 'entry', 'entries')}, "
+               f"{plural(len(signed.signer_infos), 'signature')}")
     bag = _certificate_bag(data)
     ctx = _Context(report, policy, signed, header,
                    paths.Rules(allow_sha1, allow_md5, allow_weak_keys), signer_ekus(header.usages))
@@ -580,10 +581,6 @@ def _check_this_update(report, policy, header):
                    "the list was not in force yet")
     else:
         report.add("this-update", PASS, f"thisUpdate {iso(header.this_update)} reached by {what}")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _span(delta) -> str:
