@@ -82,7 +82,7 @@ def test_counts_are_in_good_english(tmp_path, dev_keys):
     assert result.exit_code == 0, result.output
     assert "l: 1 entry →" in result.stdout
     check = run("build", listed, "-o", tmp_path / "out", "--keys", dev_keys.signer_key.parent, "--check")
-    assert check.exit_code == 0 and "1 file and their manifest records" in check.stdout
+    assert check.exit_code == 0 and "1 file and its manifest record match" in check.stdout
 
 
 def test_a_thumbprint_only_list_is_told_to_leave_out_the_sst(tmp_path, dev_keys):
