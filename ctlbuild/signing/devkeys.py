@@ -17,6 +17,7 @@ generated on it and never exists anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,7 +30,7 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from ..errors import OutputError
 from ..oids import Usage
-from .keyfiles import write_new_file, write_private_key
+from .keyfiles import write_new_file
 
 ROOT_NAME = "ctlbuild DEVELOPMENT Root CA (not for production)"
 SIGNER_NAME = "ctlbuild DEVELOPMENT CTL Signer (not for production)"
@@ -97,15 +98,6 @@ class DevKeyPaths:
             raise OutputError(f"{folder}: development keys already present ({', '.join(present)}); "
                               "remove them first to make new ones").because("force")
 
-    def remove(self) -> None:
-        """Unlink the files (a link is removed itself, never followed), for ``force``."""
-        for p in self.all():
-            try:
-                os.unlink(p)
-            except FileNotFoundError:
-                pass
-            except IsADirectoryError:
-                raise OutputError(f"{p}: is a folder, not a development key; remove it yourself") from None
 
 
 @dataclass(frozen=True)
@@ -196,12 +188,9 @@ def create_dev_keys(folder: Path, now: datetime | None = None, algorithm: str = 
     root_key, root_cert = make_root(algorithm=algorithm, validity=root_validity)
     signer_key = _new_key(algorithm)
     signer_cert = issue_signer(root_key, root_cert, signer_key.public_key(), validity=signer_validity)
-    if force:  # only now that the new keys exist: a failure above keeps the old ones
-        paths.remove()
-    write_private_key(paths.root_key, root_key)
-    write_private_key(paths.signer_key, signer_key)
-    write_new_file(paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
-    write_new_file(paths.signer_cert, signer_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write_set({paths.root_key: (_pem_key(root_key), 0o600), paths.signer_key: (_pem_key(signer_key), 0o600),
+                paths.root_cert: (_pem_cert(root_cert), 0o644), paths.signer_cert: (_pem_cert(signer_cert), 0o644)},
+               replace=force)
     return paths
 
 
@@ -224,9 +213,45 @@ def create_dev_keys_on_token(folder: Path, uri: str, now: datetime | None = None
     signer_cert, signer_uri = create_token_key(
         uri, algorithm, lambda public_key: issue_signer(root_key, root_cert, public_key, validity=signer_validity),
         pin=pin, allow_insecure_permissions=allow_insecure_permissions)
-    if force:
-        paths.remove()
-    write_private_key(paths.root_key, root_key)
-    write_new_file(paths.root_cert, root_cert.public_bytes(serialization.Encoding.PEM), 0o644)
-    write_new_file(paths.signer_cert, signer_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write_set({paths.root_key: (_pem_key(root_key), 0o600), paths.root_cert: (_pem_cert(root_cert), 0o644),
+                paths.signer_cert: (_pem_cert(signer_cert), 0o644)}, replace=force, stale=(paths.signer_key,))
     return TokenDevKeys(paths.root_cert, paths.root_key, paths.signer_cert, signer_uri)
+
+
+def _pem_key(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _pem_cert(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _write_set(files: dict[Path, tuple[bytes, int]], *, replace: bool, stale: tuple[Path, ...] = ()) -> None:
+    """Write the new keys and certificates, each created afresh (never through a link). With
+    ``replace`` (``--force``), each is first written beside its place and renamed over it
+    only once all are written: a failure (a full disk, a name planted meanwhile) leaves the
+    old set whole, and a rename replaces a link itself, never its target. ``stale`` files
+    (a key file the token now holds instead) are then unlinked."""
+    if not replace:
+        for path, (data, mode) in files.items():
+            write_new_file(path, data, mode)
+        return
+    for path in (*files, *stale):
+        if path.is_dir() and not path.is_symlink():
+            raise OutputError(f"{path}: is a folder, not a development key; remove it yourself")
+    staged: dict[Path, Path] = {}
+    try:
+        for path, (data, mode) in files.items():
+            staged[path] = path.with_name(f".{path.name}.new-{os.getpid()}")
+            write_new_file(staged[path], data, mode)
+    except BaseException:
+        for temp in staged.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+        raise
+    for path, temp in staged.items():
+        os.replace(temp, path)
+    for path in stale:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)

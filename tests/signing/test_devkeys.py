@@ -1,6 +1,7 @@
 """Development keys: a chosen validity, early enough by default for the README's reproducible
 build of the 2011 DigiNotar lists; --force replaces old keys; too-young keys name the remedy."""
 
+import os
 from datetime import datetime, timezone
 
 from click.testing import CliRunner
@@ -77,3 +78,16 @@ def test_force_replaces_a_link_without_following_it(tmp_path):
     assert target.read_text() == "not yours\n"
     assert not (keys / "dev-signer.key").is_symlink()
     assert (keys / "dev-signer.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_force_that_fails_part_way_keeps_the_old_keys_whole(tmp_path):
+    # The new set is written beside the old one and renamed in only once whole: a write that
+    # fails (here a name planted where the last new file goes) leaves the old four files.
+    keys = tmp_path / "keys"
+    assert run("keys", "init", "--dir", keys, "--algorithm", "ec").exit_code == 0
+    before = {p.name: p.read_bytes() for p in DevKeyPaths.in_dir(keys).all()}
+    (keys / f".dev-signer.pem.new-{os.getpid()}").write_text("planted\n")
+    result = run("keys", "init", "--dir", keys, "--algorithm", "ec", "--force")
+    assert result.exit_code == 2 and "dev-signer.pem.new" in result.output
+    assert {p.name: p.read_bytes() for p in DevKeyPaths.in_dir(keys).all()} == before
+    assert sorted(p.name for p in keys.iterdir() if ".new-" in p.name) == [f".dev-signer.pem.new-{os.getpid()}"]
