@@ -243,8 +243,9 @@ def _write_set(files: dict[Path, tuple[bytes, int]], *, replace: bool, stale: tu
     staged: dict[Path, Path] = {}
     try:
         for path, (data, mode) in files.items():
-            staged[path] = path.with_name(f".{path.name}.new-{os.getpid()}")
-            write_new_file(staged[path], data, mode)
+            temp = path.with_name(f".{path.name}.new-{os.getpid()}")
+            write_new_file(temp, data, mode)
+            staged[path] = temp  # only once written: a name found there is not ours to remove
     except BaseException:
         for temp in staged.values():
             with contextlib.suppress(FileNotFoundError):
