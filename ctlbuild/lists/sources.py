@@ -168,6 +168,17 @@ def signed_bytes(path: Path) -> bytes:
     return _signed_of(read_bytes(path), shown_path(path))
 
 
+def signed_view(path: Path):
+    """``signed_bytes`` for ``verify``: a big plain .stl file is mapped, not read (as for
+    ``show --header-only``), so its 50 MB are neither copied in by read() nor cut out
+    again for the CTL (``parse_signed_ctl`` views a mapped file): bytes-like either way."""
+    if not is_stdin(path):
+        mapped = _mapped_signed_ctl(Path(path))
+        if mapped is not None:
+            return mapped
+    return signed_bytes(path)
+
+
 #: What ``extract`` takes out of a file.
 EXTRACTS = ("stl", "content")
 
