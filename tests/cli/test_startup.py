@@ -71,3 +71,16 @@ def test_show_of_a_ctl_loads_no_templates_nor_toml(tmp_path, dev_keys):
     code = ("from ctlbuild._cli import main\n"
             f"try:\n    main(['show', {str(stl)!r}])\nexcept SystemExit as e:\n    assert e.code == 0\n")
     assert not loaded_after(code) & {"jinja2", "rtoml", "cabarchive", "pkcs11"}
+
+
+def test_the_exit_does_not_walk_the_imported_objects(tmp_path):
+    """ctlbuild._cli freezes the collector's objects when the interpreter starts to exit
+    (ctlbuild._gc.freeze_at_exit): a handler registered before it runs after it, and sees
+    them frozen; the command's output is whole."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 10_000, file=sys.stderr))\n"
+            "from ctlbuild._cli import main\n"
+            "main(['--version'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ctlbuild, version ") and proc.stderr.strip() == "frozen True"
