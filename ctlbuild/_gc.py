@@ -25,3 +25,19 @@ def paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def freeze_at_exit() -> None:
+    """Skip the cyclic collector's walk of every object at interpreter exit.
+
+    At exit CPython collects once more and again while it tears the modules down,
+    each time walking every object the imports made (click's, asn1crypto's and
+    pyhanko-certvalidator's classes and specs): ~50 ms of ``show``'s CPU time and
+    ~100 ms of ``verify``'s, for memory the process is about to return whole.
+    ``gc.freeze`` at the start of finalization (atexit) moves them out of the
+    collector's sight; reference counting still frees them, and the only thing
+    skipped is finalizers of garbage cycles, which nothing of ctlbuild relies on
+    (outputs are closed and renamed before a command returns)."""
+    import atexit
+
+    atexit.register(gc.freeze)

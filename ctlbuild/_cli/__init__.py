@@ -13,9 +13,12 @@ import sys
 
 import click
 
+from .._gc import freeze_at_exit
 from .._version import __version__
 from ..errors import CtlbuildError
 from ..reports.terminal import printable
+
+freeze_at_exit()  # the process's exit, not its work: see _gc
 
 #: Subcommand name → module: imported when that command runs (or help lists them), so that
 #: ``ctlbuild verify`` does not pay for the build pipeline, the templates or PKCS#11.

@@ -10,7 +10,6 @@ import click
 from ..errors import UsageError
 from ..formats.stl import nested_signer_facts
 from ..lists.sources import read_source, shown_path
-from ..reports.certnames import CertificateNames
 from ..reports.show import (
     describe,
     describe_certificates,
@@ -60,7 +59,7 @@ def command(file, as_json, header_only, stable, certs, thumbprint_style):
         tl = source.trust_list
         # JSON streams its entries (a 1M-entry document is ~600 MB, never held whole);
         # the text table needs them all to size its columns.
-        names = CertificateNames.load(certs) if certs else None
+        names = _names(certs) if certs else None
         nested = nested_signer_facts(source.signed) if source.signed else None
         data = describe(tl, source.signers(), path=None if stable else shown_path(file), style=thumbprint_style,
                         entries=not header_only and not as_json, entry_count=source.entry_count,
@@ -90,3 +89,9 @@ def _write_json(data: dict, entries) -> None:
         else:
             sys.stdout.write(piece.decode("utf-8"))
     sys.stdout.flush()
+
+
+def _names(certs):
+    from ..reports.certnames import CertificateNames  # only with --certs (it reads stores too)
+
+    return CertificateNames.load(certs)

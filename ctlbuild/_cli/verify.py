@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import CtlbuildError, UsageError
-from ..lists.sources import shown_path, signed_bytes
+from ..lists.sources import shown_path, signed_view
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
@@ -62,9 +62,10 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
     intermediates = _certificates(untrusted)
     at = parse_time(at_text, "--at") if at_text else None
     expected = _expected_ctl(list_path) if list_path else None
-    report = verify_ctl(signed_bytes(file), roots, datetime.now(timezone.utc), at=at, expected_ctl=expected,
+    report = verify_ctl(signed_view(file), roots, datetime.now(timezone.utc), at=at, expected_ctl=expected,
                         allow_expired=allow_expired, allow_sha1=allow_sha1, allow_md5=allow_md5,
-                        allow_weak_keys=allow_weak_keys, untrusted=intermediates, path=shown_path(file))
+                        allow_weak_keys=allow_weak_keys, untrusted=intermediates, path=shown_path(file),
+                        file_hash=as_json)  # only --json prints the file's SHA-256
     if report.malformed:
         # Not a signed CTL at all (truncated, garbage, past a limit): bad input, like every
         # other reader. The finding already names the file and offset.

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from .cab import is_cab
 from .certificates import looks_like_certificate
-from .sst import is_sst
 from .stl import is_signed_data
 
 CAB, SST, STL, CTL, LIST, CERTS = "cab", "sst", "stl", "ctl", "list", "certs"
@@ -25,6 +24,8 @@ def sniff(data: bytes) -> str:
     bare CertificateTrustList, ``build --content-only``), ``list`` (a declarative list), or
     ``certs`` (PEM or DER certificates; what is none of these is judged as certificates,
     whose reader says what is wrong with it)."""
+    from .sst import is_sst  # the store's reader (its dataclasses) only once a file is sniffed
+
     if is_cab(data):
         return CAB
     if is_sst(data):

@@ -19,12 +19,12 @@ from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
-from ..formats.sst import SerializedStore, read_sst
 from ..formats.stl import SignedCtl, SignerFacts, is_signed_data, parse_signed_ctl, signer_facts
 from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, folder_files, is_stdin, read_capped
 from ..model import TrustList
 
 if TYPE_CHECKING:
+    from ..formats.sst import SerializedStore
     from .reader import LoadedList
 
 
@@ -125,6 +125,8 @@ def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], No
         source = _signed_source(Path(f"{path}:{member}"), stl, member.split(".")[0] or name, decode)
         return replace(source, path=path, kind=CAB, member=member)
     if kind == SST:
+        from ..formats.sst import read_sst  # not for show --header-only of a mapped .stl
+
         return _sst_source(path, read_sst(data, path=path), name, decode)
     if kind == STL:
         return _signed_source(path, data, name, decode)
@@ -168,6 +170,17 @@ def signed_bytes(path: Path) -> bytes:
     return _signed_of(read_bytes(path), shown_path(path))
 
 
+def signed_view(path: Path):
+    """``signed_bytes`` for ``verify``: a big plain .stl file is mapped, not read (as for
+    ``show --header-only``), so its 50 MB are neither copied in by read() nor cut out
+    again for the CTL (``parse_signed_ctl`` views a mapped file): bytes-like either way."""
+    if not is_stdin(path):
+        mapped = _mapped_signed_ctl(Path(path))
+        if mapped is not None:
+            return mapped
+    return signed_bytes(path)
+
+
 #: What ``extract`` takes out of a file.
 EXTRACTS = ("stl", "content")
 
@@ -191,6 +204,8 @@ def _signed_of(data: bytes, path: Path) -> bytes:
     if kind == CAB:
         return ctl_member(data, path=path)[1]
     if kind == SST:
+        from ..formats.sst import read_sst
+
         ctls = read_sst(data, path=path).ctls
         if len(ctls) != 1:
             raise FormatError(f"serialized store holds {len(ctls)} CTLs; verify needs exactly one", path=path)

@@ -95,8 +95,9 @@ class SignatureResult:
 @dataclass
 class FileFacts:
     """What the file says of itself. Everything but the hash and size is None when the
-    file is not a signed CTL."""
-    sha256: bytes
+    file is not a signed CTL. ``sha256`` is None when the caller did not ask for it
+    (``verify_ctl(file_hash=False)``)."""
+    sha256: bytes | None
     size: int
     content_type: str | None = None
     sequence: int | None = None

@@ -71,3 +71,63 @@ def test_show_of_a_ctl_loads_no_templates_nor_toml(tmp_path, dev_keys):
     code = ("from ctlbuild._cli import main\n"
             f"try:\n    main(['show', {str(stl)!r}])\nexcept SystemExit as e:\n    assert e.code == 0\n")
     assert not loaded_after(code) & {"jinja2", "rtoml", "cabarchive", "pkcs11"}
+
+
+def test_the_exit_does_not_walk_the_imported_objects(tmp_path):
+    """ctlbuild._cli freezes the collector's objects when the interpreter starts to exit
+    (ctlbuild._gc.freeze_at_exit): a handler registered before it runs after it, and sees
+    them frozen; the command's output is whole."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 10_000, file=sys.stderr))\n"
+            "from ctlbuild._cli import main\n"
+            "main(['--version'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ctlbuild, version ") and proc.stderr.strip() == "frozen True"
+
+
+def modules_after(code: str) -> set[str]:
+    """Every module in sys.modules after running ``code`` in a fresh interpreter."""
+    probe = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def big_stl(tmp_path_factory, dev_keys):
+    """A signed CTL past lists.sources._MAP_FROM (1 MiB): the mapped header-only path."""
+    from click.testing import CliRunner
+
+    from ctlbuild._cli import main
+    folder = tmp_path_factory.mktemp("big")
+    (folder / "big.txt").write_text("".join(f"{i:040x}\n" for i in range(30_000)), encoding="ascii")
+    (folder / "big.toml").write_text('name = "big"\nkind = "disallowed"\nthis_update = 2024-01-01T00:00:00Z\n'
+                                     'outputs = ["stl"]\n\n[defaults]\ndisabled_since = 2020-01-01\n\n'
+                                     '[[entry]]\nthumbprints = "big.txt"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(folder / "big.toml"), "--keys", str(dev_keys.root_cert.parent),
+                                       "-o", str(folder), "--signing-time", SIGNING_TIME])
+    assert result.exit_code == 0, result.output
+    stl = folder / "big.stl"
+    assert stl.stat().st_size > 1 << 20
+    return stl
+
+
+def _run_main(args) -> str:
+    return (f"from ctlbuild._cli import main\ntry:\n    main({[str(a) for a in args]!r})\n"
+            "except SystemExit as e:\n    assert e.code == 0, e.code\n")
+
+
+def test_show_header_only_loads_no_path_validation_nor_store_reader(big_stl):
+    """show --header-only of a big .stl: the envelope and the header, nothing of verify
+    (pyhanko-certvalidator, asyncio, ssl, logging), the store reader or --certs' names."""
+    loaded = modules_after(_run_main(["show", "--header-only", big_stl]))
+    assert "ctlbuild.lists.sources" in loaded  # the probe ran the command
+    unwanted = {"pyhanko_certvalidator", "asyncio", "ssl", "logging", "jinja2", "rtoml",
+                "ctlbuild.formats.sst", "ctlbuild.reports.certnames", "ctlbuild.verify"}
+    assert not loaded & unwanted
+
+
+def test_verify_loads_no_templates_toml_nor_tokens(big_stl, dev_keys):
+    loaded = modules_after(_run_main(["verify", big_stl, "--anchor", dev_keys.root_cert]))
+    assert "pyhanko_certvalidator" in loaded  # the probe ran the path validation
+    assert not {m.split(".")[0] for m in loaded} & {"jinja2", "rtoml", "cabarchive", "pkcs11", "oscrypto", "aiohttp"}

@@ -64,3 +64,35 @@ def test_only_signed_ctls_are_mapped(tmp_path, monkeypatch):
     empty = tmp_path / "empty.stl"
     empty.write_bytes(b"")
     assert sources._mapped_signed_ctl(empty) is None
+
+
+def _verify(stl, dev_keys, mapped: bool, monkeypatch, *, stdin: bytes | None = None):
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_MAP_FROM", 0 if mapped else 1 << 62)
+        args = ["verify", "-" if stdin is not None else str(stl), "--anchor", str(dev_keys.root_cert), "--json"]
+        return CliRunner().invoke(main, args, input=stdin)
+
+
+def test_verify_maps_a_big_signed_file_and_reports_what_the_read_one_does(stl, dev_keys, monkeypatch):
+    monkeypatch.setattr(sources, "_MAP_FROM", 0)
+    assert not isinstance(sources.signed_view(stl), bytes)  # mapped
+    monkeypatch.undo()
+    assert isinstance(sources.signed_view(stl), bytes)  # small: read
+    mapped, read = _verify(stl, dev_keys, True, monkeypatch), _verify(stl, dev_keys, False, monkeypatch)
+    assert mapped.exit_code == read.exit_code == 0, mapped.output
+    assert mapped.output == read.output
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: b[:-10],  # truncated
+    lambda b: b + b"\0",  # a trailing byte
+    lambda b: b[:200] + bytes([b[200] ^ 0xFF]) + b[201:],  # a header byte inside the CTL
+    lambda b: b[:-40] + bytes([b[-40] ^ 0x01]) + b[-39:],  # a signature byte
+])
+def test_verify_of_a_damaged_mapped_file_says_what_the_read_one_says(stl, dev_keys, tmp_path, monkeypatch,
+                                                                     damage):
+    bad = tmp_path / "bad.stl"
+    bad.write_bytes(damage(stl.read_bytes()))
+    mapped, read = _verify(bad, dev_keys, True, monkeypatch), _verify(bad, dev_keys, False, monkeypatch)
+    assert mapped.exit_code == read.exit_code != 0
+    assert mapped.output == read.output

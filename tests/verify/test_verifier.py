@@ -78,6 +78,16 @@ def test_our_output_verifies(stl, root_der, loaded):
                                                   "expiry", "next-update", "list", "content-type"}
 
 
+def test_without_the_file_hash_the_findings_are_the_same(stl, root_der):
+    import hashlib
+
+    full, lean = verify_ctl(stl, [root_der], NOW), verify_ctl(stl, [root_der], NOW, file_hash=False)
+    assert full.file.sha256 == hashlib.sha256(stl).digest() and lean.file.sha256 is None
+    assert lean.findings == full.findings and lean.ok
+    assert (lean.file.size, lean.file.sequence, lean.entry_count) == (full.file.size, full.file.sequence,
+                                                                      full.entry_count)
+
+
 def test_content_changed_after_signing(stl, root_der):
     signed = parse_signed_ctl(stl)
     i = stl.index(bytes.fromhex("c060ed44"))
