@@ -71,8 +71,9 @@ def _absent(path: str) -> bool:
 
 
 def _file(path: str) -> str:
-    """A work-tree file git names "-" is that file, not standard input."""
-    return "./-" if path == "-" else path
+    """A work-tree file git names "-" is that file, not standard input (an absolute path:
+    pathlib makes "./-" "-" again)."""
+    return os.path.abspath(path) if path == "-" else path
 
 
 def _listing(path: str, style: str) -> str:
