@@ -1,6 +1,7 @@
 """ctlbuild.limits and the DER shape check every signed-CTL read starts with."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_a_file_named_stdin_is_read_as_a_file(tmp_path, monkeypatch):
     from ctlbuild._cli import main
     from ctlbuild.limits import is_stdin
 
-    toml = open("examples/diginotar-kb2607712.toml", "rb").read()
+    toml = Path("examples/diginotar-kb2607712.toml").read_bytes()
     monkeypatch.chdir(tmp_path)
     (tmp_path / "<stdin>").write_bytes(b"from the file")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"from stdin")))

@@ -174,8 +174,9 @@ def test_git_external_diff_of_a_rename_and_of_an_unmerged_path_with_real_git(tmp
     assert renamed.returncode == 0, renamed.stderr
     assert re.search(r"^ctlbuild diff a/authroot\.stl b/roots\.stl \([0-9a-f]{10}\.\.[0-9a-f]{10}\)\n"
                      r"similarity index \d+%\nrename from authroot\.stl\nrename to roots\.stl\n", renamed.stdout)
-    assert re.search(r"^--- authroot\.stl@[0-9a-f]{10} .*\n\+\+\+ roots\.stl@[0-9a-f]{10} ", renamed.stdout, re.M)
-    assert "Added (1)" in renamed.stdout and not re.search(r"^index ", renamed.stdout, re.M)
+    assert re.search(r"^--- authroot\.stl@[0-9a-f]{10} .*\n\+\+\+ roots\.stl@[0-9a-f]{10} ", renamed.stdout,
+                     re.MULTILINE)
+    assert "Added (1)" in renamed.stdout and not re.search(r"^index ", renamed.stdout, re.MULTILINE)
 
     g("checkout", "-qb", "side")
     shutil.copy(fixture("disallowedcert-2012-05-30.stl"), repo / "roots.stl")
