@@ -73,8 +73,9 @@ def describe(limit: int) -> str:
 
 
 def is_stdin(path) -> bool:
-    """``-`` (or the ``<stdin>`` a reader names it by) means standard input."""
-    return str(path) in (STDIN, STDIN_NAME)
+    """Only ``-`` means standard input. ``<stdin>`` is how messages name it, never read as
+    stdin: a file of that name is a file like any other."""
+    return str(path) == STDIN
 
 
 def read_capped(path, limit: int) -> bytes:

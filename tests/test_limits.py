@@ -1,6 +1,7 @@
 """ctlbuild.limits and the DER shape check every signed-CTL read starts with."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,25 @@ def test_check_shape_walks_siblings_after_a_nested_one():
         der.check_shape(data, 0, len(data), max_depth=4, max_elements=99)
     assert caught.value.offset > 8  # in the second child
     der.check_shape(data, 0, len(data), max_depth=5, max_elements=99)
+
+
+def test_a_file_named_stdin_is_read_as_a_file(tmp_path, monkeypatch):
+    """``<stdin>`` is only how messages name standard input; ``-`` alone reads it."""
+    import io
+    import sys
+
+    from click.testing import CliRunner
+
+    from ctlbuild._cli import main
+    from ctlbuild.limits import is_stdin
+
+    toml = Path("examples/diginotar-kb2607712.toml").read_bytes()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "<stdin>").write_bytes(b"from the file")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"from stdin")))
+    assert not is_stdin("<stdin>") and is_stdin("-")
+    assert read_capped("<stdin>", 100) == b"from the file"
+    (tmp_path / "<stdin>").write_bytes(toml)
+    shown = CliRunner().invoke(main, ["show", "--json", "<stdin>"], input=b"not a list")
+    assert shown.exit_code == 0, shown.output
+    assert '"file": "<stdin>"' in shown.stdout and "DigiNotar" in shown.stdout

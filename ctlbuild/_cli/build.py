@@ -138,7 +138,10 @@ def _report_stale(out_dir, published):
 
 
 def _report_check(out_dir, files, records):
-    differences = compare_outputs(out_dir, files, records)
+    notes = []
+    differences = compare_outputs(out_dir, files, records, notes)
+    for line in notes:
+        click.echo(f"note: {printable(line)}")
     for line in differences:
         click.echo(f"DIFFERS {line}")
     if differences:

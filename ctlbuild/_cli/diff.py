@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import UsageError
 from ..reports.diff import diff_files
 from ..reports.diffview import FORMATS, diff_data, render_diff
 from .common import lang_option, output_option, templates_option, thumbprint_style, write_report
@@ -17,7 +18,21 @@ from .common import lang_option, output_option, templates_option, thumbprint_sty
 _COLOURS = {"heading": {"bold": True}, "added": {"fg": "green"}, "removed": {"fg": "red"},
             "changed": {"fg": "yellow"}, "note": {"dim": True}}
 
-@click.command("diff")
+GIT_EXTERNAL = "--git-external"
+
+
+class _DiffCommand(click.Command):
+    """git appends its arguments to diff.<driver>.command: all after --git-external are git's
+    (1, 7 or 9 of them, and a path may start with "-"), never options of ours."""
+
+    def parse_args(self, ctx, args):
+        if GIT_EXTERNAL in args:
+            at = args.index(GIT_EXTERNAL) + 1
+            ctx.meta[GIT_EXTERNAL], args = tuple(args[at:]), args[:at]
+        return super().parse_args(ctx, args)
+
+
+@click.command("diff", cls=_DiffCommand)
 @click.argument("old", type=click.Path(path_type=Path), required=False)
 @click.argument("new", type=click.Path(path_type=Path), required=False)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -26,11 +41,12 @@ _COLOURS = {"heading": {"bold": True}, "added": {"fg": "green"}, "removed": {"fg
 @output_option
 @templates_option
 @thumbprint_style
-@click.option("--git-external", "git_args", nargs=7, metavar="PATH OLD HEX MODE NEW HEX MODE",
-              help="git's external diff form (git config diff.stl.command 'ctlbuild diff --git-external'): "
-                   "the text report, exit 0 whether or not the files differ.")
+@click.option(GIT_EXTERNAL, "git_external", is_flag=True,
+              help="git's external diff driver (git config diff.stl.command 'ctlbuild diff --git-external'), "
+                   "given what git passes after it (the path alone when unmerged; 7 arguments; 9 on a rename): "
+                   "the text report, exit 0 whether or not the files differ. Put other options before it.")
 @click.pass_context
-def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style, git_args):
+def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style, git_external):
     """Say what changed from OLD to NEW, each a signed CTL (.stl, .cab), a bare CTL or a
     list (.toml): entries added, removed and changed attribute by attribute, header and
     extension changes (CT logs by log ID), and the envelope (signer). Entries are matched
@@ -46,12 +62,10 @@ def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style, git_a
       ctlbuild diff old.stl new.stl --format json | jq '.changed[].entry.friendly_name'
       git config diff.stl.command "ctlbuild diff --git-external"
     """
-    if git_args:
-        from .gitdiff import git_external  # git calls with seven arguments and takes exit 1 as a crash
-        write_report(git_external(git_args, lang=lang, style=thumbprint_style), output)
-        ctx.exit(0)
+    if git_external:
+        _git_external(ctx, old, fmt, lang, output, thumbprint_style)
     if old is None or new is None:
-        raise click.UsageError("diff needs OLD and NEW (or --git-external's seven arguments)")
+        raise click.UsageError("diff needs OLD and NEW (or --git-external and what git passes)")
     d = diff_files(old, new)
     if fmt == "json":
         text = json.dumps(diff_data(d, thumbprint_style), indent=1, ensure_ascii=False) + "\n"
@@ -60,6 +74,18 @@ def command(ctx, old, new, fmt, lang, output, templates, thumbprint_style, git_a
         text = render_diff(d, fmt, lang=lang, style=thumbprint_style, templates=templates, paint=paint)
     write_report(text, output)
     ctx.exit(1 if d.differs else 0)
+
+
+def _git_external(ctx, old, fmt, lang, output, style):
+    """git reads the text report, and takes any exit status but 0 as a crash."""
+    from .gitdiff import git_external
+
+    if fmt != "text":
+        raise UsageError(f"--git-external writes the text report for git, not --format {fmt}")
+    if old is not None:
+        raise UsageError("--git-external takes git's arguments after it, not OLD and NEW before it")
+    write_report(git_external(ctx.meta[GIT_EXTERNAL], lang=lang, style=style), output)
+    ctx.exit(0)
 
 
 def _colour_terminal() -> bool:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OutputError
-from ..limits import MAX_INPUT_FILE, MAX_MANIFEST_FILE, TooBig, read_capped
+from ..limits import MAX_INPUT_FILE, MAX_MANIFEST_FILE, STDIN_NAME, TooBig, read_capped
 
 MANIFEST = "manifest.json"
 STAGING = ".ctlbuild-staging"
@@ -413,9 +413,11 @@ def read_manifest(out_dir: Path) -> dict:
     return manifest
 
 
-def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict]) -> list[str]:
+def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict],
+                    notes: list[str] | None = None) -> list[str]:
     """What differs between a rebuild held in memory and what ``out_dir`` holds: one line
-    per difference (an auditor's reproducibility check; empty when identical)."""
+    per difference (an auditor's reproducibility check; empty when identical). What could
+    not be compared is said in ``notes`` (when given), and is no difference."""
     out_dir = Path(out_dir)
     recover_note = " (an interrupted build is pending in out/)" if (out_dir / STAGING).exists() else ""
     differences = []
@@ -436,12 +438,30 @@ def compare_outputs(out_dir: Path, files: dict[str, bytes], lists: dict[str, dic
     manifest = read_manifest(out_dir)["lists"]
     differences.extend(strays(out_dir, files, lists, manifest))
     for name, record in lists.items():
-        if manifest.get(name) != record:
-            fields = sorted(k for k in set(record) | set(manifest.get(name) or {})
-                            if record.get(k) != (manifest.get(name) or {}).get(k))
+        recorded = manifest.get(name) or {}
+        fields = sorted(k for k in set(record) | set(recorded) if record.get(k) != recorded.get(k))
+        unknown = _stdin_note(name, record, recorded)
+        if unknown:  # a list read from `-` has no file name: its content (list_sha256) decides
+            fields.remove("list")
+            if notes is not None:
+                notes.append(unknown)
+        if fields:
             differences.append(f"{MANIFEST}: the record of {name} differs ({', '.join(fields)})"
                                + (_list_changed(out_dir, record, files) if "list_sha256" in fields else ""))
     return differences
+
+
+def _stdin_note(name: str, record: dict, recorded: dict) -> str | None:
+    """When one side of the list names it <stdin> and the other a file, the list's file name
+    is unknown, neither the same nor different: say so, and compare its content only."""
+    ours, theirs = record.get("list"), recorded.get("list")
+    if ours == theirs or STDIN_NAME not in (ours, theirs) or "list" not in recorded:
+        return None
+    if theirs == STDIN_NAME:
+        return (f"{MANIFEST}: {name} was built from standard input, so which list file it was is "
+                f"unknown; {ours} is compared by its content (list_sha256) only")
+    return (f"{MANIFEST}: {name}'s list is read from standard input, so whether it is the {theirs} "
+            "the record names is unknown; it is compared by its content (list_sha256) only")
 
 
 def strays(out_dir: Path, files: dict[str, bytes], lists: dict[str, dict], manifest: dict) -> list[str]:
@@ -471,10 +491,12 @@ def _list_changed(out_dir: Path, record: dict, files: dict[str, bytes]) -> str:
     ctls = [n for n in record["outputs"] if n.endswith((".stl", ".ctl")) and n in files]
     same = all(_ctl_content(out_dir / n) == _ctl_content(files[n]) for n in ctls) if ctls else \
         all(_read_or_none(out_dir / n, len(files[n])) == files[n] for n in record["outputs"] if n in files)
+    changed = (f"{record['list']} changed since the build" if record["list"] != STDIN_NAME
+               else "the list read from standard input is not the one built")
     if same:
-        return (f": {record['list']} changed since the build, only in its bytes (comments or formatting): "
+        return (f": {changed}, only in its bytes (comments or formatting): "
                 "what it builds is the same; rebuild to record it")
-    return f": {record['list']} changed since the build, and so did what it says"
+    return f": {changed}, and so did what it says"
 
 
 def _read_or_none(path: Path, size: int) -> bytes | None:

@@ -85,7 +85,8 @@ def read_source(path: Path, progress: Callable[[int, int], None] | None = None, 
         mapped = _mapped_signed_ctl(path)
         if mapped is not None:
             return _signed_source(path, mapped, path.name.split(".")[0] or "ctl", decode_header)
-    return source_from_bytes(shown_path(path), read_bytes(path), progress, entries=entries)
+    return source_from_bytes(shown_path(path), read_bytes(path), progress, entries=entries,
+                             stdin=is_stdin(path))
 
 
 #: A signed CTL this big is mapped, not read, for its header: reading copies every byte
@@ -112,10 +113,11 @@ def _mapped_signed_ctl(path: Path):
 
 
 def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], None] | None = None,
-                      lists: bool = True, *, entries: bool = True) -> Source:
+                      lists: bool = True, *, entries: bool = True, stdin: bool = False) -> Source:
     """``read_source`` of bytes already read; ``path`` names them in errors (a file, or
     ``repo:file@commit`` for a version read from git). With ``lists`` False a declarative
-    list is refused: its relative paths mean nothing away from its folder."""
+    list is refused: its relative paths mean nothing away from its folder. ``stdin`` says the
+    bytes came from ``-``: ``path`` is then only the name ``<stdin>``, never a file to read."""
     path = Path(path)
     decode = _decoder(entries, progress)
     name = path.name.split(".")[0] or "ctl"
@@ -139,7 +141,7 @@ def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], No
                               "can be read from here", path=path)
         from .reader import load_list  # TOML and the list checks: only for a list
 
-        loaded = _stdin_list(path, data) if is_stdin(path) else load_list(path)  # naming a bad byte cleanly
+        loaded = _stdin_list(path, data) if stdin else load_list(path)  # naming a bad byte cleanly
         return Source(path, LIST, loaded.trust_list, loaded=loaded)
     return Source(path, CERTS, certificates=load_certificates(data, path=path))
 

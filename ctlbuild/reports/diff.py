@@ -209,7 +209,7 @@ def read_side(path) -> Side:
     ``read_source`` reads it."""
     path = Path(path)
     if is_stdin(path) or not path.is_dir():
-        data = read_bytes(path)
+        data, stdin = read_bytes(path), is_stdin(path)
         path = shown_path(path)
         kind, member, name = sniff(data), None, path.name.split(".")[0] or "ctl"
         if kind == CAB:
@@ -222,7 +222,7 @@ def read_side(path) -> Side:
         if kind == CTL:  # a bare CTL (build --content-only)
             header, count = decode_header(data, name=name, path=path)
             return Side(Source(path, CTL, header), data, False, count)
-        return _decoded_side(_holding_ctl(source_from_bytes(path, data)))  # read once: it may be stdin
+        return _decoded_side(_holding_ctl(source_from_bytes(path, data, stdin=stdin)))  # read once: it may be stdin
     return _decoded_side(read_ctl(path))
 
 

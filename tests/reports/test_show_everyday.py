@@ -138,6 +138,91 @@ def test_git_external_form_exits_0_when_files_differ(tmp_path):
     assert "Added (1)" in result.stdout
 
 
+def _git_repo(tmp_path):
+    """A repository whose .stl files diff with ctlbuild's driver, and a git runner for it."""
+    git = require_tool("git")
+    require_fixtures()
+    bindir = Path(sys.executable).parent
+    if not (bindir / "ctlbuild").exists():
+        pytest.skip("the ctlbuild console script is not installed beside this Python")
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}", "GIT_CONFIG_NOSYSTEM": "1",
+           "HOME": str(tmp_path), "GIT_PAGER": "cat"}
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def g(*args, check=True):
+        return subprocess.run([git, "-c", "diff.stl.command=ctlbuild diff --git-external", *args], cwd=repo,
+                              env=env, capture_output=True, text=True, check=check)
+
+    g("init", "-q", "-b", "main")
+    g("config", "user.email", "t@example.invalid")
+    g("config", "user.name", "t")
+    (repo / ".gitattributes").write_text("*.stl diff=stl\n")
+    return repo, g
+
+
+def test_git_external_diff_of_a_rename_and_of_an_unmerged_path_with_real_git(tmp_path):
+    """git passes 9 arguments for a rename (-M) and the path alone for an unmerged path."""
+    repo, g = _git_repo(tmp_path)
+    shutil.copy(fixture("authroot-2018-05-18.stl"), repo / "authroot.stl")
+    g("add", ".")
+    g("commit", "-qm", "May")
+    g("mv", "authroot.stl", "roots.stl")
+    shutil.copy(fixture("authroot-2018-06-19.stl"), repo / "roots.stl")
+    g("commit", "-qam", "June, renamed")
+    renamed = g("diff", "-M", "HEAD~1", "HEAD", check=False)
+    assert renamed.returncode == 0, renamed.stderr
+    assert re.search(r"^ctlbuild diff a/authroot\.stl b/roots\.stl \([0-9a-f]{10}\.\.[0-9a-f]{10}\)\n"
+                     r"similarity index \d+%\nrename from authroot\.stl\nrename to roots\.stl\n", renamed.stdout)
+    assert re.search(r"^--- authroot\.stl@[0-9a-f]{10} .*\n\+\+\+ roots\.stl@[0-9a-f]{10} ", renamed.stdout,
+                     re.MULTILINE)
+    assert "Added (1)" in renamed.stdout and not re.search(r"^index ", renamed.stdout, re.MULTILINE)
+
+    g("checkout", "-qb", "side")
+    shutil.copy(fixture("disallowedcert-2012-05-30.stl"), repo / "roots.stl")
+    g("commit", "-qam", "side")
+    g("checkout", "-q", "main")
+    shutil.copy(fixture("authroot-2018-05-18.stl"), repo / "roots.stl")
+    g("commit", "-qam", "May again")
+    assert g("merge", "side", check=False).returncode == 1  # a conflict: roots.stl is unmerged
+    unmerged = g("diff", "--cached", check=False)
+    assert unmerged.returncode == 0, unmerged.stderr
+    assert unmerged.stdout == "* Unmerged path roots.stl\n"
+
+
+def test_git_external_refuses_what_git_never_passes(tmp_path):
+    a, b = fixture("authroot-2018-05-18.stl"), fixture("authroot-2018-06-19.stl")
+    for args in (["x", "y"], ["p", a, "a" * 40, "100644", b, "b" * 40, "100644", "q"]):
+        refused = run("diff", "--git-external", *args, ok=(2,))
+        assert refused.output.startswith("ctlbuild: error: --git-external takes the 1, 7 or 9 arguments")
+        assert len(refused.output.splitlines()) == 1
+    json_too = run("diff", "--format", "json", "--git-external", "p", ok=(2,))
+    assert json_too.output == "ctlbuild: error: --git-external writes the text report for git, not --format json\n"
+    # What follows --git-external is git's: a path that looks like an option is a path.
+    assert run("diff", "--git-external", "--format").stdout == "* Unmerged path --format\n"
+
+
+def test_git_external_reads_a_work_tree_file_named_dash_as_a_file(tmp_path, monkeypatch):
+    a, b = fixture("authroot-2018-05-18.stl"), fixture("authroot-2018-06-19.stl")
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(b, tmp_path / "-")
+    out = run("diff", "--git-external", "-", a, "a" * 40, "100644", "-", "0" * 40, "100644", input=b"").stdout
+    assert "Added (1)" in out
+
+
+def test_git_external_escapes_what_is_not_a_hex_id(tmp_path):
+    a, b = fixture("authroot-2018-05-18.stl"), fixture("authroot-2018-06-19.stl")
+    out = run("diff", "--git-external", "authroot.stl", a, "\x1b[2J\x1b[31mEVIL", "100644",
+              b, "b" * 40, "100644").stdout
+    assert "\x1b" not in out
+    assert out.startswith("ctlbuild diff a/authroot.stl b/authroot.stl (\\x1b[2J\\x1b[31mE..bbbbbbbbbb)\n")
+    added = run("diff", "--git-external", "new.stl", "/dev/null", ".", ".", b, "b" * 40, "100644").stdout
+    assert added.startswith("ctlbuild diff a/new.stl b/new.stl (0000000000..bbbbbbbbbb)\nnew file\n")
+    assert "\x1b" not in run("diff", "--git-external", "\x1b]0;t\x07", "\x1b]", ok=(2,)).output
+    unmerged = run("diff", "--git-external", "evil\x1b[8m.stl").stdout
+    assert unmerged == "* Unmerged path evil\\x1b[8m.stl\n"
+
+
 # -- '-' reads standard input, within the same caps ----------------------------------------------
 
 def test_stdin_everywhere(tmp_path, monkeypatch):
