@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
+from .._gc import paused
 from ..ctl.der import check_shape
 from ..formats.certificates import serials_as_they_are
 from ..limits import MAX_DER_DEPTH, MAX_ENVELOPE_ELEMENTS
@@ -129,7 +130,7 @@ class CertPool:
         self.results: dict = {}  # chain results, cached by the path module
         # Old roots' negative serials warn at each read: one narrow guard for the lot (set up per
         # certificate it was most of the cost), not a blanket filter that would hide real problems.
-        with serials_as_they_are():
+        with serials_as_they_are(), paused():  # 10,000 certificates are 10,000 acyclic objects
             for position, cert in enumerate([*certs, *extra]):
                 self._add(position, cert)
 
@@ -166,7 +167,14 @@ class CertPool:
 
     def _usable(self, group: list[PoolCert]) -> list[PoolCert]:
         """The group's certificates a path may use, each judged once (in the order given)."""
-        return [entry for entry in group if self._judged(entry)]
+        if any(entry.usable is None for entry in group):
+            # One warnings guard for the group (set up per certificate, it cost most), and the
+            # cyclic collector paused: judging 1,000 junk keys allocates ~100,000 acyclic
+            # asn1crypto objects, whose collections doubled the cost (issue 11's exponent row).
+            with serials_as_they_are(), paused():
+                for entry in group:
+                    self._judged(entry)
+        return [entry for entry in group if entry.usable]
 
     def _judged(self, entry: PoolCert) -> bool:
         if entry.usable is None:
@@ -178,17 +186,16 @@ class CertPool:
         return entry.usable
 
     def _judge(self, entry: PoolCert) -> bool:
-        with serials_as_they_are():
-            try:
-                # asn1crypto parses recursively: bound the certificate before a path lets it in
-                # (the envelope's walk leaves the certificates to this and to cryptography).
-                check_shape(entry.der, 0, len(entry.der), max_depth=MAX_DER_DEPTH,
-                            max_elements=MAX_ENVELOPE_ELEMENTS, depth=_CERT_DEPTH)
-                refusal = _refusal(entry)
-                entry.crypto.extensions  # cryptography parses extensions on first use: do it now
-            except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
-                self._leave_out(entry.position, f"a certificate does not parse ({_one_line(exc)})", entry.der)
-                return False
+        try:
+            # asn1crypto parses recursively: bound the certificate before a path lets it in
+            # (the envelope's walk leaves the certificates to this and to cryptography).
+            check_shape(entry.der, 0, len(entry.der), max_depth=MAX_DER_DEPTH,
+                        max_elements=MAX_ENVELOPE_ELEMENTS, depth=_CERT_DEPTH)
+            refusal = _refusal(entry)
+            entry.crypto.extensions  # cryptography parses extensions on first use: do it now
+        except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
+            self._leave_out(entry.position, f"a certificate does not parse ({_one_line(exc)})", entry.der)
+            return False
         if refusal:
             self._leave_out(entry.position, f"{cert_name(entry)}: {refusal}")
             return False
