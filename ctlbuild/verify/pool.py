@@ -183,6 +183,9 @@ class CertPool:
                 entry.usable = False  # a second copy: the first stands for it, unnoted
             else:  # a copy of a left-out certificate is noted again, as when all were judged up front
                 entry.usable = self._judge(entry)
+            if not entry.usable:  # no path uses it: let its parses go (1,000 junk keys are 10 MiB)
+                entry.__dict__.pop("asn1", None)
+                entry.__dict__.pop("public_key", None)
         return entry.usable
 
     def _judge(self, entry: PoolCert) -> bool:
