@@ -157,3 +157,39 @@ def test_a_judged_copy_is_not_noted_twice(pki, monkeypatch):
     assert _notes(report)[0].startswith("2 certificate(s) in the file left out")
     assert [f.status for f in report.findings if f.check == "certificates"] == [WARN]
     assert FAIL not in {f.status for f in report.findings}
+
+
+def _deeply_nested_copy(cert_der: bytes, depth: int = 70) -> bytes:
+    """The certificate with its outer signatureAlgorithm's parameters nested ``depth`` levels:
+    cryptography loads it (it does not enter unknown parameters), asn1crypto would recurse."""
+    inner = b"\x05\x00"
+    for _ in range(depth):
+        inner = der.seq(inner)
+    _t, s, e = der.read_tlv(cert_der, 0)
+    tbs_end = der.read_tlv(cert_der, s)[2]
+    algorithm_end = der.read_tlv(cert_der, tbs_end)[2]
+    return der.seq(cert_der[s:tbs_end], der.seq(der.oid("1.3.6.1.4.1.55555.9"), inner), cert_der[algorithm_end:e])
+
+
+def test_deep_nesting_inside_a_certificate_is_bounded_where_asn1crypto_would_read_it(pki):
+    from cryptography import x509
+
+    from ctlbuild.errors import FormatError
+    from ctlbuild.formats.stl import parse_signed_ctl
+
+    deep = _deeply_nested_copy(h.der(pki.signer))
+    x509.load_der_x509_certificate(deep)  # cryptography reads it: only the pool's bound stops it
+    nobody = h.ca_cert("Nobody's CA", h.name("Elsewhere"), h.rsa_key().public_key(), pki.root_key, serial=99)
+    unused = pki.sign(certs=[_deeply_nested_copy(h.der(nobody)), h.der(pki.signer), h.der(pki.mid)])
+    signed = parse_signed_ctl(unused)  # the envelope's walk leaves the certificates out
+    with pytest.raises(FormatError, match="nested deeper than 64 levels"):
+        signed.certificates  # noqa: B018 - every certificate for asn1crypto: bounded first, as before
+    report = pki.verify(unused)
+    assert report.ok and _notes(report) == []  # no path meets it
+    # As the signer's only candidate: left out, and the strict-DER walk names the nesting (the
+    # eager pool's whole-file walk refused the file instead: exit 2 then, 1 now; it fails either way).
+    report = pki.verify(pki.sign(certs=[deep, h.der(pki.mid)]))
+    assert failed(report) == {"signer", "der"} and not report.malformed
+    assert "nesting deeper than 64" in messages(report)
+    assert _notes(report) == ["1 certificate(s) in the file left out of path building: a certificate does "
+                              "not parse (DER nested deeper than 64 levels (the limit))"]
