@@ -85,3 +85,31 @@ def test_a_file_named_stdin_is_read_as_a_file(tmp_path, monkeypatch):
     shown = CliRunner().invoke(main, ["show", "--json", "<stdin>"], input=b"not a list")
     assert shown.exit_code == 0, shown.output
     assert '"file": "<stdin>"' in shown.stdout and "DigiNotar" in shown.stdout
+
+
+def test_check_shape_skips_several_elements():
+    """The envelope walk leaves both the CTL and SignedData.certificates out (issue 11)."""
+    first, second = nest(50), nest(40)
+    data = der.seq(first, der.integer(1), second)
+    at = der.read_tlv(data, 0)[1]  # where the first child starts
+    der.check_shape(data, 0, len(data), max_depth=2, max_elements=4, skip_at=at, skip=(at + len(first) + 3,))
+    with pytest.raises(der.DerLimitError, match="nested deeper than 2"):
+        der.check_shape(data, 0, len(data), max_depth=2, max_elements=99, skip_at=at)
+
+
+def test_check_shape_of_a_part_is_held_to_the_whole_files_depth():
+    """A part walked on its own at ``depth`` gives the verdict, and the words, of the whole walk."""
+    inner = nest(7)
+    data = der.seq(der.seq(der.seq(inner)))  # inner starts 3 levels down, at offset 6
+    for limit in (9, 10, 11):
+        whole = part = None
+        try:
+            der.check_shape(data, 0, len(data), max_depth=limit, max_elements=99)
+        except der.DerLimitError as exc:
+            whole = (str(exc), exc.offset)
+        try:
+            der.check_shape(data, 6, len(data), max_depth=limit, max_elements=99, depth=3)
+        except der.DerLimitError as exc:
+            part = (str(exc), exc.offset)
+        assert whole == part, limit
+    assert whole is None and part is None  # 10 levels in all: only 9 refuses

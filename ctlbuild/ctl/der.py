@@ -228,12 +228,17 @@ class DerLimitError(DerError):
     """Well-formed so far, but nested deeper or holding more elements than a reader allows."""
 
 
-def check_shape(buf, pos: int, end: int, *, max_depth: int, max_elements: int, skip_at: int = -1) -> None:
+def check_shape(buf, pos: int, end: int, *, max_depth: int, max_elements: int, skip_at: int = -1,
+                skip: tuple[int, ...] = (), depth: int = 0) -> None:
     """Walk every element between ``pos`` and ``end`` without recursion, refusing
     nesting past ``max_depth`` or more than ``max_elements`` elements (DerLimitError),
     before a recursive parser (asn1crypto) is let loose on the bytes. The constructed
-    element starting at ``skip_at`` is counted but not entered (a CTL's entries are
-    decoded by ctlbuild's own flat decoder, not here)."""
+    elements starting at ``skip_at`` or an offset in ``skip`` are counted but not entered (a
+    CTL's entries are decoded by ctlbuild's own flat decoder, not here). ``depth``: how
+    deep the walked bytes stand in their file, so that a part walked on its own is held
+    to the depth the whole file's walk would hold it to."""
+    skipped = {skip_at, *skip}
+    max_depth -= depth
     stack = [end]
     count = 0
     while stack:
@@ -258,9 +263,9 @@ def check_shape(buf, pos: int, end: int, *, max_depth: int, max_elements: int, s
         count += 1
         if count > max_elements:
             raise DerLimitError(f"more than {max_elements} DER elements (the limit)", pos)
-        if tag & 0x20 and pos != skip_at:
+        if tag & 0x20 and pos not in skipped:
             if len(stack) > max_depth:
-                raise DerLimitError(f"DER nested deeper than {max_depth} levels (the limit)", pos)
+                raise DerLimitError(f"DER nested deeper than {max_depth + depth} levels (the limit)", pos)
             stack.append(stop)
             pos = start
         else:

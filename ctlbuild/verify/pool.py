@@ -1,16 +1,21 @@
-"""The certificates a SignedData carries, parsed and indexed once per file.
+"""The certificates a SignedData carries, indexed once per file and judged when first needed.
 
 A hostile file can carry thousands of certificates sharing the signer's issuer name or
 its issuer and serial. Lookups go by index; at most ``MAX_CANDIDATES`` certificates are
 tried per name (those whose key identifier matches first); keys no CA uses (huge RSA
 exponents, explicit curves) are left out before any signature is checked; and each
 "did A issue B" answer is computed once per file, however many SignerInfos ask.
-"""
 
+Every certificate is loaded by cryptography (Rust, strict DER: what lets the strict-DER
+walk treat certificates as opaque) and indexed by byte slices of its TBSCertificate
+(issuer, serial, subject). Its key and extensions are judged only when a lookup meets it
+(the signer's candidates, the issuers along a path): a file stuffed with 10,000 certificates
+no path names costs their loading, not their judging (issue 11). A group of candidates is
+judged whole before the cap, as before, so refused junk cannot push a real issuer out.
+"""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from asn1crypto import x509 as ax509
@@ -19,26 +24,38 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from ..ctl.der import read_tlv
-from ..formats.certificates import load_x509, serials_as_they_are
+from .._gc import paused
+from ..ctl.der import check_shape
+from ..formats.certificates import serials_as_they_are
+from ..limits import MAX_DER_DEPTH, MAX_ENVELOPE_ELEMENTS
 from .algorithms import key_refusal, key_refusal_numbers
 
 MAX_CANDIDATES = 64
 MAX_DEPTH = 8
+#: A certificate of SignedData.certificates stands four levels down the file (ContentInfo,
+#: [0], SignedData, [0]): its own nesting is held to what the whole-file walk allowed there.
+_CERT_DEPTH = 4
 _HASHES = {"md5": hashes.MD5, "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
            "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 
-@dataclass(eq=False)
 class PoolCert:
-    """One certificate: cryptography (Rust, fast) to index it and for its key, asn1crypto
-    (parsed only for the few a path may use) for path validation."""
-    der: bytes
-    crypto: x509.Certificate
-    fingerprint: bytes = field(init=False)
+    """One certificate: cryptography (Rust, fast) for its key, asn1crypto (parsed only for
+    the few a path may use) for path validation; ``issuer`` and ``subject`` are the Name DER
+    exactly as the certificate has it (no re-encoding), ``serial`` the serialNumber."""
 
-    def __post_init__(self):
-        self.fingerprint = hashlib.sha256(self.der).digest()
+    def __init__(self, der: bytes, crypto: x509.Certificate, issuer: bytes, serial: int, subject: bytes,
+                 position: int = 0):
+        self.der = der
+        self.crypto = crypto
+        self.issuer = issuer
+        self.serial = serial
+        self.subject = subject
+        #: Where it stands among the pool's certificates (the order notes are given in).
+        self.position = position
+        self.fingerprint = hashlib.sha256(der).digest()
+        #: None until judged (key and extensions), then whether a path may use it.
+        self.usable: bool | None = None
 
     @cached_property
     def asn1(self) -> ax509.Certificate:
@@ -48,38 +65,35 @@ class PoolCert:
     def public_key(self):
         return self.crypto.public_key()
 
-    @cached_property
-    def _names(self) -> tuple[bytes, bytes]:
-        return tbs_names(self.der)
 
-    @property
-    def issuer(self) -> bytes:
-        """The issuer Name's DER exactly as the certificate has it (no re-encoding)."""
-        return self._names[0]
+def tbs_fields(der: bytes) -> tuple[bytes, int, bytes]:
+    """(issuer DER, serial, subject DER), read off the TBSCertificate by position:
+    cryptography's Name objects cost ~100 µs each, and a hostile file has thousands. Only
+    for a certificate cryptography has loaded (strict DER): the headers are not checked again."""
+    pos = _header(der, _header(der, 0)[0])[0]  # the content of the Certificate's tbsCertificate
+    if der[pos] == 0xA0:  # [0] version
+        pos = _header(der, pos)[1]
+    serial_start, serial_end = _header(der, pos)
+    issuer_at = _header(der, serial_end)[1]  # past the signature AlgorithmIdentifier
+    issuer_end = _header(der, issuer_at)[1]
+    subject_at = _header(der, issuer_end)[1]  # past validity
+    return (der[issuer_at:issuer_end], int.from_bytes(der[serial_start:serial_end], "big", signed=True),
+            der[subject_at:_header(der, subject_at)[1]])
 
-    @property
-    def subject(self) -> bytes:
-        return self._names[1]
 
-
-def tbs_names(der: bytes) -> tuple[bytes, bytes]:
-    """(issuer, subject) DER, read off the TBSCertificate by position: cryptography's Name
-    objects cost ~100 µs each, and a hostile file has thousands."""
-    _t, cert, _e = read_tlv(der, 0)
-    _t, pos, tbs_end = read_tlv(der, cert)
-    fields = []
-    while pos < tbs_end and len(fields) < 6:
-        tag, _s, end = read_tlv(der, pos, tbs_end)
-        fields.append(der[pos:end])
-        pos = end
-    if fields and fields[0][:1] == b"\xa0":  # [0] version
-        fields = fields[1:]
-    # serialNumber, signature, issuer, validity, subject
-    return fields[2], fields[4]
+def _header(der: bytes, pos: int) -> tuple[int, int]:
+    """(content start, content end) of the element at ``pos``, its one tag byte and DER length."""
+    first = der[pos + 1]
+    if first < 0x80:
+        return pos + 2, pos + 2 + first
+    start = pos + 2 + (first & 0x7F)
+    return start, start + int.from_bytes(der[pos + 2:start], "big")
 
 
 def load(der: bytes) -> PoolCert:
-    return PoolCert(der, load_x509(der))  # quietly for negative serials in old roots
+    """One certificate as the pool holds it (quietly for negative serials in old roots)."""
+    with serials_as_they_are():
+        return PoolCert(der, x509.load_der_x509_certificate(der), *tbs_fields(der))
 
 
 def _refusal(entry: PoolCert) -> str | None:
@@ -102,60 +116,107 @@ def _refusal(entry: PoolCert) -> str | None:
 
 
 class CertPool:
-    """Certificates indexed by (issuer, serial), subject and key identifier."""
+    """Certificates indexed by (issuer, serial) and subject; judged when a lookup meets them."""
 
     def __init__(self, certs, extra=()):
         self.by_sid: dict[tuple, list[PoolCert]] = {}
         self.by_subject: dict[bytes, list[PoolCert]] = {}
-        #: Certificates left out, and why (they do not parse, or their key is refused).
-        self.ignored: list[str] = []
+        self._ignored: dict[int, str] = {}  # by position: notes keep the certificates' order
+        self._unparsed: dict[int, bytes] = {}
+        self._first: dict[bytes, PoolCert] = {}  # by fingerprint: a copy is not judged twice
         self.capped: set[str] = set()
         self.reported: set[str] = set()  # capped notes already in the report (once per file)
-        #: Certificates cryptography's strict DER parser refuses (the verifier says where).
-        self.unparsed: list[bytes] = []
         self._issued: dict[tuple, bool] = {}
         self.results: dict = {}  # chain results, cached by the path module
-        seen = set()
         # Old roots' negative serials warn at each read: one narrow guard for the lot (set up per
         # certificate it was most of the cost), not a blanket filter that would hide real problems.
-        with serials_as_they_are():
-            for cert in [*certs, *extra]:
-                self._add(cert, seen)
+        with serials_as_they_are(), paused():  # 10,000 certificates are 10,000 acyclic objects
+            for position, cert in enumerate([*certs, *extra]):
+                self._add(position, cert)
 
-    def _add(self, cert, seen) -> None:
+    @property
+    def ignored(self) -> list[str]:
+        """Certificates left out so far, and why: those that do not load, and those judged
+        (met by a lookup) whose key is refused or whose extensions do not parse."""
+        return [self._ignored[k] for k in sorted(self._ignored)]
+
+    @property
+    def unparsed(self) -> list[bytes]:
+        """Certificates cryptography's strict DER parser refuses (the verifier says where)."""
+        return [self._unparsed[k] for k in sorted(self._unparsed)]
+
+    def _add(self, position: int, cert) -> None:
         der = cert.dump() if isinstance(cert, ax509.Certificate) else cert
         try:
-            entry = PoolCert(der, x509.load_der_x509_certificate(der))  # load() without its guard: __init__ holds one for the lot
-            if entry.fingerprint in seen:
-                return
-            sid = (entry.issuer, entry.crypto.serial_number)
-            entry.subject
+            # cryptography's strict parse of every certificate is what lets strictder treat
+            # them as opaque; the key and extensions wait until a lookup meets the certificate.
+            crypto = x509.load_der_x509_certificate(der)
+            issuer, serial, subject = tbs_fields(der)
+        except Exception as exc:  # noqa: BLE001 - ValueError, IndexError, ...: all mean "broken"
+            self._leave_out(position, f"a certificate does not parse ({_one_line(exc)})", der)
+            return
+        entry = PoolCert(der, crypto, issuer, serial, subject, position)
+        self._first.setdefault(entry.fingerprint, entry)
+        self.by_sid.setdefault((issuer, serial), []).append(entry)
+        self.by_subject.setdefault(subject, []).append(entry)
+
+    def _leave_out(self, position: int, why: str, der: bytes | None = None) -> None:
+        self._ignored[position] = why
+        if der is not None:
+            self._unparsed[position] = der
+
+    def _usable(self, group: list[PoolCert]) -> list[PoolCert]:
+        """The group's certificates a path may use, each judged once (in the order given)."""
+        if any(entry.usable is None for entry in group):
+            # One warnings guard for the group (set up per certificate, it cost most), and the
+            # cyclic collector paused: judging 1,000 junk keys allocates ~100,000 acyclic
+            # asn1crypto objects, whose collections doubled the cost (issue 11's exponent row).
+            with serials_as_they_are(), paused():
+                for entry in group:
+                    self._judged(entry)
+        return [entry for entry in group if entry.usable]
+
+    def _judged(self, entry: PoolCert) -> bool:
+        if entry.usable is None:
+            first = self._first[entry.fingerprint]
+            if first is not entry and self._judged(first):
+                entry.usable = False  # a second copy: the first stands for it, unnoted
+            else:  # a copy of a left-out certificate is noted again, as when all were judged up front
+                entry.usable = self._judge(entry)
+            if not entry.usable:  # no path uses it: let its parses go (1,000 junk keys are 10 MiB)
+                entry.__dict__.pop("asn1", None)
+                entry.__dict__.pop("public_key", None)
+        return entry.usable
+
+    def _judge(self, entry: PoolCert) -> bool:
+        try:
+            # asn1crypto parses recursively: bound the certificate before a path lets it in
+            # (the envelope's walk leaves the certificates to this and to cryptography).
+            check_shape(entry.der, 0, len(entry.der), max_depth=MAX_DER_DEPTH,
+                        max_elements=MAX_ENVELOPE_ELEMENTS, depth=_CERT_DEPTH)
             refusal = _refusal(entry)
             entry.crypto.extensions  # cryptography parses extensions on first use: do it now
         except Exception as exc:  # noqa: BLE001 - ValueError, DuplicateExtension, ...: all mean "broken"
-            self.ignored.append(f"a certificate does not parse ({_one_line(exc)})")
-            self.unparsed.append(der)
-            return
+            self._leave_out(entry.position, f"a certificate does not parse ({_one_line(exc)})", entry.der)
+            return False
         if refusal:
-            self.ignored.append(f"{cert_name(entry)}: {refusal}")
-            return
-        seen.add(entry.fingerprint)
-        self.by_sid.setdefault(sid, []).append(entry)
-        self.by_subject.setdefault(entry.subject, []).append(entry)
+            self._leave_out(entry.position, f"{cert_name(entry)}: {refusal}")
+            return False
+        return True
 
     def signer_candidates(self, sid) -> list[PoolCert]:
         """Certificates a SignerIdentifier may name; the caller keeps the one whose key verifies."""
         if sid.name == "issuer_and_serial_number":
             ias = sid.chosen
-            found = self.by_sid.get((ias["issuer"].dump(), ias["serial_number"].native), [])
+            found = self._usable(self.by_sid.get((ias["issuer"].dump(), ias["serial_number"].native), []))
         else:
             ski = sid.chosen.native
-            found = [c for group in self.by_subject.values() for c in group if _ski(c) == ski]
+            found = [c for group in self.by_subject.values() for c in self._usable(group) if _ski(c) == ski]
         return self._cap(found, lambda: "signer identifier")
 
     def issuers(self, child: PoolCert) -> list[PoolCert]:
         """The certificates that verifiably issued ``child`` (its signature checks with their key)."""
-        named = self.by_subject.get(child.issuer, [])
+        named = self._usable(self.by_subject.get(child.issuer, []))
         aki = _aki(child)
         if aki is not None and len(named) > 1:  # likely issuers first, so decoys cannot push them past the cap
             named = sorted(named, key=lambda c: _ski(c) != aki)

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from ..ctl.decode import decode_header
 from ..ctl.der import DerError, children, read_tlv
 from ..errors import FormatError
-from ..formats.stl import SignedCtl, parse_signed_ctl
+from ..formats.stl import SignedCtl, check_certificates, parse_signed_ctl
 from ..oids import DIGEST_OIDS, Attr, ContentType, SigAlg, Usage
 from ..reports.terminal import plural
 from ..signing.signer import hash_algorithm
@@ -91,6 +91,12 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
                     list(untrusted))
     try:
         signed = parse_signed_ctl(data, path=path)
+        bag = _certificate_bag(data)
+        pool = CertPool([data[s:e] for s, e in bag if data[s] == 0x30], policy.untrusted_certs)
+        if pool.unparsed:
+            # parse_signed_ctl left the certificates' insides to cryptography; one it refuses
+            # may break the DER rules every reader holds a file to: the error is then the file's.
+            check_certificates(signed)
         header, count = decode_header(signed.ctl_der, path=path, base=signed.ctl_offset)
     except FormatError as exc:
         report.add("structure", FAIL, exc.diagnostics())
@@ -100,21 +106,28 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
     report.file = _file_facts(report.file, signed, header, count)
     report.add("structure", PASS, f"signed CTL with {plural(count, 'entry', 'entries')}, "
                f"{plural(len(signed.signer_infos), 'signature')}")
-    bag = _certificate_bag(data)
     ctx = _Context(report, policy, signed, header,
                    paths.Rules(allow_sha1, allow_md5, allow_weak_keys), signer_ekus(header.usages))
-    pool = _pool(ctx, [data[s:e] for s, e in bag if data[s] == 0x30], "the file")
-    _check_der(report, data, signed, bag, pool)
-    if not signed.signer_infos:
-        report.add("signature", FAIL, "the file carries no signature")
-    for n, signer_info in enumerate(signed.signer_infos, 1):
-        _guarded(ctx, f"signature {n}", lambda label, si=signer_info: _verify_signer(
-            ctx, si, label, covered=signed.content_octets, pool=pool))
+    # The pool judges a certificate when a path meets it, so what it left out (and the
+    # strict-DER verdict on those it refused) is known once every signature is checked.
+    def file_notes():
+        _note_left_out(ctx, pool, "the file")
+        _check_der(report, data, signed, bag, pool)
+
+    _late_first(report, lambda: _verify_signers(ctx, signed, pool), file_notes)
     _check_this_update(report, policy, header)
     _check_next_update(report, policy, header)
     if expected_ctl is not None:
         _check_list(report, signed.ctl_der, expected_ctl)
     return report
+
+
+def _verify_signers(ctx, signed: SignedCtl, pool: CertPool) -> None:
+    if not signed.signer_infos:
+        ctx.report.add("signature", FAIL, "the file carries no signature")
+    for n, signer_info in enumerate(signed.signer_infos, 1):
+        _guarded(ctx, f"signature {n}", lambda label, si=signer_info: _verify_signer(
+            ctx, si, label, covered=signed.content_octets, pool=pool))
 
 
 def _file_facts(facts: FileFacts, signed: SignedCtl, header, count: int) -> FileFacts:
@@ -133,12 +146,24 @@ def _guarded(ctx, label, check) -> None:
                        f"{_one_line(exc)}", label)
 
 
-def _pool(ctx, certs, where) -> CertPool:
-    pool = CertPool(certs, ctx.policy.untrusted_certs)
+def _late_first(report: Report, work, late) -> None:
+    """Run ``work``, then ``late``, with what ``late`` adds standing before what ``work``
+    added (also when ``work`` raises): findings known only after the signatures are
+    checked still stand where they always stood, before the signatures' own."""
+    mark = len(report.findings)
+    try:
+        work()
+    finally:
+        tail = report.findings[mark:]
+        del report.findings[mark:]
+        late()
+        report.findings.extend(tail)
+
+
+def _note_left_out(ctx, pool: CertPool, where) -> None:
     if pool.ignored:
         ctx.report.add("certificates", WARN, f"{len(pool.ignored)} certificate(s) in {where} left out of "
                        f"path building: " + "; ".join(pool.ignored[:3]) + (" …" if len(pool.ignored) > 3 else ""))
-    return pool
 
 
 # -- strict DER ------------------------------------------------------------------------------------
@@ -566,7 +591,12 @@ def _verify_nested(ctx, content_info, label, parent):
     except (ValueError, TypeError, KeyError) as exc:
         ctx.report.add("structure", FAIL, f"nested signature does not parse: {exc}", label)
         return
-    pool = _pool(ctx, certs, label)
+    pool = CertPool(certs, ctx.policy.untrusted_certs)
+    _late_first(ctx.report, lambda: _verify_nested_signers(ctx, signer_infos, label, pool, content_type, parent),
+                lambda: _note_left_out(ctx, pool, label))
+
+
+def _verify_nested_signers(ctx, signer_infos, label, pool, content_type, parent) -> None:
     for n, signer_info in enumerate(signer_infos, 1):
         _verify_signer(ctx, signer_info, label if n == 1 else f"{label}.{n}", covered=ctx.signed.ctl_der,
                        pool=pool, content_type=content_type, kind="nested", parent=parent)
