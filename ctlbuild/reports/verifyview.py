@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..oids import HASH_NAMES, USAGE_NAMES, eku_name
 from ..timeutil import iso
-from ..verify.facts import AlgorithmId, CertInfo
+from ..verify.facts import AlgorithmId, CertFacts
 from ..verify.findings import ChainResult, FileFacts, Finding, Report, SignatureResult
 from .terminal import printable
 
@@ -83,7 +83,7 @@ def _chain(c: ChainResult) -> dict:
             "certificates": [_cert(x) for x in c.certificates]}
 
 
-def _cert(c: CertInfo) -> dict:
+def _cert(c: CertFacts) -> dict:
     return {"subject": c.subject, "issuer": c.issuer, "name": printable(c.name), "serial": c.serial,
             "sha256": c.sha256.hex(), "sha1": c.sha1.hex(),
             "not_before": _time(c.not_before), "not_after": _time(c.not_after),

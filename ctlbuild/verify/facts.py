@@ -77,7 +77,7 @@ class AlgorithmId:
     name: str
 
 
-class CertInfo:
+class CertFacts:
     """One certificate as a report states it, each fact read when first asked for (the text
     output asks for none of them). ``subject`` and ``issuer`` are RFC 4514 strings (None
     when the name does not decode); ``name`` the CN as people know it."""
@@ -87,13 +87,13 @@ class CertInfo:
         self._cert = cert
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, CertInfo) and other.der == self.der
+        return isinstance(other, CertFacts) and other.der == self.der
 
     def __hash__(self) -> int:
         return hash(self.sha256)
 
     def __repr__(self) -> str:
-        return f"CertInfo({self.name!r}, sha256={self.sha256.hex()})"
+        return f"CertFacts({self.name!r}, sha256={self.sha256.hex()})"
 
     @cached_property
     def _tbs(self):

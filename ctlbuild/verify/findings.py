@@ -7,7 +7,7 @@ False
 
 Besides the findings, the report keeps typed facts: the file's (``FileFacts``) and, per
 signature, who signed, with which algorithms, when the chain was judged and why, and the
-chain itself (``SignatureResult``, ``ChainResult``, ``CertInfo``). Names stay as the file
+chain itself (``SignatureResult``, ``ChainResult``, ``CertFacts``). Names stay as the file
 has them; escaping them is the renderer's job (``reports/verifyview.py``).
 """
 
@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # facts.py reads certificates; these results only hold them
-    from .facts import AlgorithmId, CertInfo
+    from .facts import AlgorithmId, CertFacts
 
 
 class Status(StrEnum):
@@ -59,10 +59,10 @@ class ChainResult:
     """The outcome of path validation for one signer: ``certificates`` run from the signer to
     the anchor when ``valid``; otherwise they are the most telling path tried."""
     valid: bool
-    certificates: tuple[CertInfo, ...]
+    certificates: tuple[CertFacts, ...]
     problem: str | None = None
     #: The anchor that ended the path (None when no path was accepted).
-    anchor: CertInfo | None = None
+    anchor: CertFacts | None = None
     #: The EKU the signer was accepted for.
     eku: str | None = None
     #: A failed path fails the signature (False for timestamps, whose chains are only reported).
@@ -83,7 +83,7 @@ class SignatureResult:
     parent: str | None
     digest_algorithm: AlgorithmId
     signature_algorithm: AlgorithmId
-    signer: CertInfo | None = None
+    signer: CertFacts | None = None
     #: The signingTime attribute, when there is one.
     signing_time: datetime | None = None
     #: When the chain was judged, and why then (one of TIME_SOURCES).

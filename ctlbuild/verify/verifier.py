@@ -34,7 +34,7 @@ from ..signing.signer import hash_algorithm
 from ..timeutil import iso
 from . import paths
 from .algorithms import hash_flag, hash_refusal, key_label, key_refusal, weak_key
-from .facts import CertInfo, algorithm_id
+from .facts import CertFacts, algorithm_id
 from .findings import FAIL, PASS, WARN, ChainResult, EntryRef, FileFacts, Finding, Policy, Report, SignatureResult
 from .pool import CertPool, PoolCert, cert_name
 from .strictder import der_problem
@@ -70,7 +70,7 @@ class _Context:
     header: object
     rules: paths.Rules
     ekus: frozenset[str]
-    #: CertInfo by DER, so a certificate on many paths is described once.
+    #: CertFacts by DER, so a certificate on many paths is described once.
     infos: dict = field(default_factory=dict)
     chains: dict = field(default_factory=dict)
 
@@ -491,9 +491,9 @@ def _record_time(ctx, result: SignatureResult, values, when: datetime) -> None:
 
 
 def _info(ctx, der: bytes, cert=None):
-    # The chain's certificates recur in every signature of a file: one CertInfo each.
+    # The chain's certificates recur in every signature of a file: one CertFacts each.
     if der not in ctx.infos:
-        ctx.infos[der] = CertInfo(der, cert)
+        ctx.infos[der] = CertFacts(der, cert)
     return ctx.infos[der]
 
 

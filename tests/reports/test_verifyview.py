@@ -285,8 +285,8 @@ def test_countersignature_is_a_signature_whose_chain_is_only_reported():
 @pytest.mark.parametrize("der", [b"\x30\x03\x02\x01\x01", b"\x30\x00", b"junk"])
 def test_certificate_facts_of_garbage_never_raise(der):
     from ctlbuild.reports.verifyview import _cert
-    from ctlbuild.verify.facts import CertInfo
-    facts = _cert(CertInfo(der))
+    from ctlbuild.verify.facts import CertFacts
+    facts = _cert(CertFacts(der))
     assert facts["sha256"] == hashlib.sha256(der).hexdigest() and facts["subject"] is None
     assert facts["key"] == {"algorithm": "unknown", "size": None, "curve": None} and facts["ekus"] is None
     assert facts["name"] == "(undecodable name)" and facts["not_after"] is None
