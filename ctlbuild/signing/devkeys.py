@@ -180,12 +180,7 @@ def create_dev_keys(folder: Path, now: datetime | None = None, algorithm: str = 
                     validity: Validity | None = None, force: bool = False) -> DevKeyPaths:
     """Write a development root and signer into ``folder``, valid for ``validity``
     (default: 2000-01-01 for fifty years); refuses to overwrite any of them unless ``force``."""
-    paths = DevKeyPaths.in_dir(folder)
-    if not force:
-        paths.refuse_present(folder)
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    root_validity, signer_validity = _validity(now, validity)
-    root_key, root_cert = make_root(algorithm=algorithm, validity=root_validity)
+    paths, root_key, root_cert, signer_validity = _new_root(folder, now, algorithm, validity, force)
     signer_key = _new_key(algorithm)
     signer_cert = issue_signer(root_key, root_cert, signer_key.public_key(), validity=signer_validity)
     _write_set({paths.root_key: (_pem_key(root_key), 0o600), paths.signer_key: (_pem_key(signer_key), 0o600),
@@ -203,19 +198,26 @@ def create_dev_keys_on_token(folder: Path, uri: str, now: datetime | None = None
     replaces the files; a key already on the token is still refused)."""
     from .pkcs11 import create_token_key
 
-    paths = DevKeyPaths.in_dir(folder)
-    # dev-signer.key too: a key file beside a certificate for the token's key would not match it.
-    if not force:
-        paths.refuse_present(folder)
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    root_validity, signer_validity = _validity(now, validity)
-    root_key, root_cert = make_root(algorithm=algorithm, validity=root_validity)
+    # dev-signer.key is refused too: a key file beside a certificate for the token's key would not match it.
+    paths, root_key, root_cert, signer_validity = _new_root(folder, now, algorithm, validity, force)
     signer_cert, signer_uri = create_token_key(
         uri, algorithm, lambda public_key: issue_signer(root_key, root_cert, public_key, validity=signer_validity),
         pin=pin, allow_insecure_permissions=allow_insecure_permissions)
     _write_set({paths.root_key: (_pem_key(root_key), 0o600), paths.root_cert: (_pem_cert(root_cert), 0o644),
                 paths.signer_cert: (_pem_cert(signer_cert), 0o644)}, replace=force, stale=(paths.signer_key,))
     return TokenDevKeys(paths.root_cert, paths.root_key, paths.signer_cert, signer_uri)
+
+
+def _new_root(folder: Path, now: datetime | None, algorithm: str, validity: Validity | None, force: bool):
+    """(paths, root key, root certificate, the signer's validity): the part of making keys both
+    kinds share, after refusing keys already there unless ``force``."""
+    paths = DevKeyPaths.in_dir(folder)
+    if not force:
+        paths.refuse_present(folder)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    root_validity, signer_validity = _validity(now, validity)
+    root_key, root_cert = make_root(algorithm=algorithm, validity=root_validity)
+    return paths, root_key, root_cert, signer_validity
 
 
 def _pem_key(key) -> bytes:
