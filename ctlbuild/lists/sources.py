@@ -84,7 +84,7 @@ def read_source(path: Path, progress: Callable[[int, int], None] | None = None, 
     if not entries and not is_stdin(path):
         mapped = _mapped_signed_ctl(path)
         if mapped is not None:
-            return _signed_source(path, mapped, path.name.split(".")[0] or "ctl", decode_header)
+            return _signed_source(path, mapped, ctl_name(path.name), decode_header)
     return source_from_bytes(shown_path(path), read_bytes(path), progress, entries=entries,
                              stdin=is_stdin(path))
 
@@ -101,6 +101,7 @@ def _mapped_signed_ctl(path: Path):
     try:
         with open(path, "rb") as fh:
             info = os.fstat(fh.fileno())
+            # max(…, 1): an empty file cannot be mapped, whatever the threshold is set to
             if not stat.S_ISREG(info.st_mode) or not max(_MAP_FROM, 1) <= info.st_size <= MAX_INPUT_FILE:
                 return None
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -120,11 +121,11 @@ def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], No
     bytes came from ``-``: ``path`` is then only the name ``<stdin>``, never a file to read."""
     path = Path(path)
     decode = _decoder(entries, progress)
-    name = path.name.split(".")[0] or "ctl"
+    name = ctl_name(path.name)
     kind = sniff(data)
     if kind == CAB:
         member, stl = ctl_member(data, path=path)
-        source = _signed_source(Path(f"{path}:{member}"), stl, member.split(".")[0] or name, decode)
+        source = _signed_source(Path(f"{path}:{member}"), stl, ctl_name(member, name), decode)
         return replace(source, path=path, kind=CAB, member=member)
     if kind == SST:
         from ..formats.sst import read_sst  # not for show --header-only of a mapped .stl
@@ -159,11 +160,20 @@ def _stdin_list(path: Path, data: bytes) -> LoadedList:
 
 def read_ctl(path: Path, progress: Callable[[int, int], None] | None = None) -> Source:
     """A source that must hold a CTL (show of a list, verify, diff, import of a CTL)."""
-    source = read_source(path, progress)
+    return holding_ctl(read_source(path, progress))
+
+
+def holding_ctl(source: Source) -> Source:
+    """``source``, which must hold a CTL; FormatError naming what it holds instead."""
     if source.trust_list is None:
         raise FormatError(f"holds no CTL ({source.kind}: {len(source.certificates)} certificates)",
-                          path=shown_path(path))
+                          path=source.path)
     return source
+
+
+def ctl_name(file_name: str, default: str = "ctl") -> str:
+    """The name a CTL read from a file goes by in reports: the file name up to its first dot."""
+    return file_name.split(".")[0] or default
 
 
 def signed_bytes(path: Path) -> bytes:

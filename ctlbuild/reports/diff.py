@@ -32,7 +32,7 @@ from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CTL, STL, sniff
 from ..formats.stl import SignedCtl, parse_signed_ctl, signer_facts
 from ..limits import is_stdin
-from ..lists.sources import Source, read_bytes, read_ctl, shown_path, source_from_bytes
+from ..lists.sources import Source, ctl_name, holding_ctl, read_bytes, read_ctl, shown_path, source_from_bytes
 from ..model import Entry, Extension, TrustList
 from ..oids import Attr, CtlExt
 from ..timeutil import Filetime, iso
@@ -211,10 +211,10 @@ def read_side(path) -> Side:
     if is_stdin(path) or not path.is_dir():
         data, stdin = read_bytes(path), is_stdin(path)
         path = shown_path(path)
-        kind, member, name = sniff(data), None, path.name.split(".")[0] or "ctl"
+        kind, member, name = sniff(data), None, ctl_name(path.name)
         if kind == CAB:
             member, data = ctl_member(data, path=path)
-            name = member.split(".")[0] or name
+            name = ctl_name(member, name)
         if kind in (CAB, STL):
             signed = parse_signed_ctl(data, path=path)
             header, count = decode_header(signed.ctl_der, name=name, path=path, base=signed.ctl_offset)
@@ -222,15 +222,8 @@ def read_side(path) -> Side:
         if kind == CTL:  # a bare CTL (build --content-only)
             header, count = decode_header(data, name=name, path=path)
             return Side(Source(path, CTL, header), data, False, count)
-        return _decoded_side(_holding_ctl(source_from_bytes(path, data, stdin=stdin)))  # read once: it may be stdin
+        return _decoded_side(holding_ctl(source_from_bytes(path, data, stdin=stdin)))  # read once: it may be stdin
     return _decoded_side(read_ctl(path))
-
-
-def _holding_ctl(source: Source) -> Source:
-    if source.trust_list is None:
-        raise FormatError(f"holds no CTL ({source.kind}: {len(source.certificates)} certificates)",
-                          path=source.path)
-    return source
 
 
 def _decoded_side(source: Source) -> Side:
