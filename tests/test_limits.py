@@ -113,3 +113,29 @@ def test_check_shape_of_a_part_is_held_to_the_whole_files_depth():
             part = (str(exc), exc.offset)
         assert whole == part, limit
     assert whole is None and part is None  # 10 levels in all: only 9 refuses
+
+
+def test_a_file_named_dash_is_reached_as_dot_slash_dash(tmp_path, monkeypatch, dev_keys):
+    """pathlib folds ``./-`` into ``-``; the command line keeps it the file of that name,
+    for reading (show) and for writing (extract -o), while ``-`` stays standard input."""
+    from click.testing import CliRunner
+
+    from ctlbuild._cli import main
+
+    toml = Path("examples/diginotar-kb2607712.toml").resolve()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").write_bytes(toml.read_bytes())
+    runner = CliRunner()
+    from_file = runner.invoke(main, ["show", "--json", "./-"], input=b"not a list")
+    assert from_file.exit_code == 0, from_file.output
+    assert "DigiNotar" in from_file.stdout and str(tmp_path / "-") in from_file.stdout
+    from_stdin = runner.invoke(main, ["show", "--json", "-"], input=b"not a list")
+    assert from_stdin.exit_code == 2 and "<stdin>" in from_stdin.output
+    (tmp_path / "-").unlink()
+    built = runner.invoke(main, ["build", str(toml), "-o", "out", "--keys", str(dev_keys.signer_key.parent),
+                                 "--signing-time", "2024-01-01T00:00:00Z"])
+    assert built.exit_code == 0, built.output
+    stl = next((tmp_path / "out").glob("*.stl"))
+    written = runner.invoke(main, ["extract", str(stl), "--content", "-o", "./-"])
+    assert written.exit_code == 0, written.output
+    assert (tmp_path / "-").stat().st_size > 0 and written.stdout == ""

@@ -15,6 +15,7 @@ from ..lists.reader import load_list
 from ..oids import SIGNING_DIGESTS, Usage
 from ..reports.terminal import printable
 from .common import (
+    PathArg,
     ProgressBar,
     insecure_key_permissions,
     lock_waiting,
@@ -26,16 +27,16 @@ from .signers import Signers, signer_spec
 
 
 @click.command("build")
-@click.argument("lists", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("lists", nargs=-1, required=True, type=PathArg(path_type=Path))
 @out_dir_option(default="out", show_default=True, help="Output folder.")
 @click.option("--key", help="Signing key: a file (PEM, DER, PKCS#12) or a PKCS#11 URI "
                              "('pkcs11:token=…;object=…', PIN from CTLBUILD_PKCS11_PIN or a prompt); "
                              "overrides the list's [signer].")
-@click.option("--cert", type=click.Path(path_type=Path),
+@click.option("--cert", type=PathArg(path_type=Path),
               help="Signer certificate (with --key; for a pkcs11: key, default: the one on the token).")
-@click.option("--chain", multiple=True, type=click.Path(path_type=Path),
+@click.option("--chain", multiple=True, type=PathArg(path_type=Path),
               help="Certificates to embed above the signer (repeatable).")
-@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), default="keys",
+@click.option("--keys", "keys_dir", type=PathArg(file_okay=False, path_type=Path), default="keys",
               show_default=True, help="Development keys, used when neither --key nor the list names a signer.")
 @click.option("--digest", type=click.Choice(SIGNING_DIGESTS),
               help="Digest for the signature (default: the list's, else sha256).")

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from ..reports.changelog import FORMATS, read_versions, render_changelog
-from .common import lang_option, output_option, templates_option, thumbprint_style, write_report
+from .common import PathArg, lang_option, output_option, templates_option, thumbprint_style, write_report
 
 
 @click.command("changelog")
-@click.argument("versions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("versions", nargs=-1, required=True, type=PathArg(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
               help="md (Markdown) or html (one standalone page).")
 @lang_option

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..limits import STDIN
 from ..reports.i18n import LANGUAGES
 from ..reports.terminal import plural  # noqa: F401 - the commands import it from here
 from ..thumbprint import STYLES
@@ -19,6 +20,19 @@ from ..thumbprint import STYLES
 PASSPHRASE_ENV = "CTLBUILD_KEY_PASSPHRASE"
 PIN_ENV = "CTLBUILD_PKCS11_PIN"
 PROGRESS_THRESHOLD = 50_000
+
+
+class PathArg(click.Path):
+    """click.Path that keeps ``./-`` a file. pathlib folds it into ``-``, which every reader
+    takes for standard input (limits.is_stdin), so a path that is ``-`` only once folded
+    is made absolute: ``show ./-`` reads the file named ``-``, as in every POSIX tool."""
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        if str(path) == STDIN and str(value) != STDIN:
+            return type(path)(os.path.abspath(value))
+        return path
+
 
 thumbprint_style = click.option("--thumbprint-style", type=click.Choice(STYLES), default="spaced",
                                 show_default=True, help="How thumbprints are printed.")
@@ -71,9 +85,9 @@ def pkcs11_pin(token: str) -> str | None:
 
 lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
                            help="Language of the report's words.")
-output_option = click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+output_option = click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False),
                              help="Write the report to this file instead of standard output.")
-templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
+templates_option = click.option("--templates", type=PathArg(path_type=Path, file_okay=False),
                                 help="A folder of Jinja2 templates looked in before the built-in ones "
                                      "(<name>.<lang>.<format>.j2, then <name>.<format>.j2).")
 
@@ -164,7 +178,7 @@ def out_dir_option(*, old: str = "--out", **kwargs):
     """``-o/--out-dir DIR`` for a command that writes a folder (build, mirror build, deploy);
     a command that writes one file has ``-o/--output FILE``. ``old`` keeps working, unshown."""
     return click.option("-o", "--out-dir", old, "out_dir", cls=AliasedOption, hidden_aliases=(old,), metavar="OUT",
-                        type=click.Path(file_okay=False, path_type=Path), **kwargs)
+                        type=PathArg(file_okay=False, path_type=Path), **kwargs)
 
 
 _ALIASES = "ctlbuild.format_aliases"

@@ -10,16 +10,16 @@ from ..build.outputs import OutputDir
 from ..lists.reader import load_list
 from ..mirror.deploy import build_kit
 from ..mirror.inputs import CertificatePool
-from .common import lock_waiting, out_dir_option, plural
+from .common import PathArg, lock_waiting, out_dir_option, plural
 
 
 @click.command("deploy")
-@click.argument("list_path", metavar="LIST", type=click.Path(path_type=Path))
+@click.argument("list_path", metavar="LIST", type=PathArg(path_type=Path))
 @out_dir_option(required=True, help="Folder for the kit.")
 @click.option("--mirror-url", metavar="URL",
               help="The mirror's http(s):// or file:// URL: adds <name>-mirror.reg (RootDirUrl, SyncFromDirUrl) "
                    "and its rollback.")
-@click.option("--certs", "certs_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--certs", "certs_dirs", multiple=True, type=PathArg(file_okay=False, path_type=Path),
               help="A folder of certificates (repeatable) for entries the list names by thumbprint only.")
 def command(list_path, out_dir, mirror_url, certs_dirs):
     """Write a deploy kit for LIST into OUT: <name>.sst (for certutil -addstore or

@@ -12,7 +12,7 @@ import click
 from ..errors import UsageError
 from ..reports.diff import diff_files
 from ..reports.diffview import FORMATS, diff_data, render_diff
-from .common import lang_option, output_option, templates_option, thumbprint_style, write_report
+from .common import PathArg, lang_option, output_option, templates_option, thumbprint_style, write_report
 
 #: Colours of the text report's roles (ctlbuild.reports.diffview.ROLES) in a terminal.
 _COLOURS = {"heading": {"bold": True}, "added": {"fg": "green"}, "removed": {"fg": "red"},
@@ -33,8 +33,8 @@ class _DiffCommand(click.Command):
 
 
 @click.command("diff", cls=_DiffCommand)
-@click.argument("old", type=click.Path(path_type=Path), required=False)
-@click.argument("new", type=click.Path(path_type=Path), required=False)
+@click.argument("old", type=PathArg(path_type=Path), required=False)
+@click.argument("new", type=PathArg(path_type=Path), required=False)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for people (colour in a terminal), md or html for publishing, json for pipelines.")
 @lang_option

@@ -15,27 +15,27 @@ from ..export.api import DEFAULT_PURPOSES, export
 from ..export.plan import NOT_BEFORE_MODES
 from ..export.registry import FORMATS
 from ..export.report import summary
-from .common import parse_time
+from .common import PathArg, parse_time
 
 PASSWORD_ENV = "CTLBUILD_EXPORT_PASSWORD"
 
 
 @click.command("export")
-@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("source", type=PathArg(path_type=Path))
 @click.option("--to", "to", required=True, type=click.Choice(list(FORMATS)), help="The target format.")
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", required=True, type=PathArg(path_type=Path),
               help="The file (a folder for openssl-dir) to write.")
 @click.option("--purpose", "purposes", multiple=True, metavar="EKU",
               help="A purpose to export trust for: an EKU name or OID (repeatable; default server_auth).")
 @click.option("--at", "at_text", metavar="TIME", help="Decide trust at this time (default: now).")
-@click.option("--certs", "certs", multiple=True, type=click.Path(path_type=Path),
+@click.option("--certs", "certs", multiple=True, type=PathArg(path_type=Path),
               help="Certificates for the CTL's entries: a folder (e.g. <SHA1>.crt files), a PEM bundle, "
                    "a DER file or an SST (repeatable).")
 @click.option("--not-before", "not_before", type=click.Choice(NOT_BEFORE_MODES), default="exclude",
               show_default=True,
               help="A root whose new certificates the CTL distrusts (NotBefore), in a format that cannot say "
                    "so: leave it out (exclude) or trust it fully (include).")
-@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--report", "report_path", type=PathArg(path_type=Path, dir_okay=False),
               help="Write the per-entry lossiness report here (JSON).")
 def command(source, to, output, purposes, at_text, certs, not_before, report_path):
     """Export SOURCE (a list, .stl, .cab or .sst) as a trust store for other platforms:

@@ -8,17 +8,18 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..lists.sources import extract
 from ..limits import STDIN
+from ..lists.sources import extract
+from .common import PathArg
 
 
 @click.command("extract")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PathArg(path_type=Path))
 @click.option("--content", "what", flag_value="content",
               help="The CTL the file signs, as DER (the SignedData's eContent; what build --content-only writes).")
 @click.option("--stl", "what", flag_value="stl",
               help="The signed CTL: the .stl inside a cabinet or store, or the .stl itself.")
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", required=True, type=PathArg(path_type=Path),
               help="The file to write (replaced atomically); - for standard output.")
 def command(file, what, output):
     """Write one part of FILE (.stl, .cab, .sst or a bare CTL; - for standard input) to OUTPUT.

@@ -13,11 +13,11 @@ from ..history.releases import order_releases, read_releases
 from ..history.timeline import build_history, select_roots
 from ..reports.historyview import FORMATS, history_data, render_history
 from ..thumbprint import parse_hex
-from .common import lang_option, output_option, templates_option, thumbprint_style, write_report
+from .common import PathArg, lang_option, output_option, templates_option, thumbprint_style, write_report
 
 
 @click.command("history")
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, type=PathArg(path_type=Path))
 @click.option("--git", "git_specs", multiple=True, metavar="REPO:PATH",
               help="Every committed version of PATH in the git repository REPO (repeatable).")
 @click.option("--root", "roots", multiple=True, metavar="THUMBPRINT",

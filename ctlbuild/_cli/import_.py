@@ -11,16 +11,16 @@ from ..errors import OutputError
 from ..lists.importer import import_source
 from ..lists.sources import read_source
 from ..reports.terminal import printable
-from .common import ProgressBar, parse_time, plural
+from .common import PathArg, ProgressBar, parse_time, plural
 
 
 @click.command("import")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("source", type=PathArg(path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=PathArg(dir_okay=False, path_type=Path),
               help="The list to write (LIST.toml).")
-@click.option("--certs-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--certs-dir", type=PathArg(file_okay=False, path_type=Path),
               help="Where to write the certificates the source carries (default: certs/ beside the list).")
-@click.option("--certs-from", "certs_from", multiple=True, type=click.Path(path_type=Path),
+@click.option("--certs-from", "certs_from", multiple=True, type=PathArg(path_type=Path),
               help="Certificates (file, bundle or folder) to match CTL entries to: those entries "
                    "become cert = … (repeatable).")
 @click.option("--name", help="The list's name (default: the source's file name up to its first dot; "

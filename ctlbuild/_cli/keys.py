@@ -9,7 +9,7 @@ import click
 from ..errors import UsageError
 from ..signing.devkeys import DEFAULT_DAYS, Validity, create_dev_keys, create_dev_keys_on_token
 from ..timeutil import iso
-from .common import parse_time, pkcs11_pin
+from .common import PathArg, parse_time, pkcs11_pin
 
 
 @click.group("keys")
@@ -18,7 +18,7 @@ def command():
 
 
 @command.command("init")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default="keys",
+@click.option("--dir", "folder", type=PathArg(file_okay=False, path_type=Path), default="keys",
               show_default=True, help="Where to write the keys.")
 @click.option("--algorithm", type=click.Choice(["rsa", "ec"]), default="rsa", show_default=True,
               help="RSA-3072 or ECDSA P-256 keys.")

@@ -18,7 +18,7 @@ from ..mirror.inputs import CertificatePool, input_from_ctl, input_from_list
 from ..signing.keyfiles import load_cert_file
 from ..timeutil import parse_duration
 from ..verify.verifier import FAIL, WARN
-from .common import insecure_key_permissions, lock_waiting, out_dir_option, parse_time, plural, signing_time
+from .common import PathArg, insecure_key_permissions, lock_waiting, out_dir_option, parse_time, plural, signing_time
 from .signers import Signers, signer_spec
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
@@ -32,18 +32,18 @@ def command():
 
 
 @command.command("build")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=PathArg(path_type=Path))
 @out_dir_option(required=True, help="The mirror folder (created; updated in place as one set).")
-@click.option("--certs", "certs_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--certs", "certs_dirs", multiple=True, type=PathArg(file_okay=False, path_type=Path),
               help="A folder of certificates (PEM or DER; repeatable) matched to the entries: the trusted roots' "
                    ".crt files and the disallowed store come from here and from the lists.")
 @click.option("--keep-removed", default="30d", show_default=True, metavar="DURATION",
               help="How long a root removed from the trusted list keeps its .crt (clients that have not "
                    "synced yet still fetch it): e.g. 30d, 2w, 0d.")
 @click.option("--key", help="Signing key for LIST inputs (as for build); signed CTLs are served as they are.")
-@click.option("--cert", type=click.Path(path_type=Path), help="Signer certificate (with --key).")
-@click.option("--chain", multiple=True, type=click.Path(path_type=Path), help="Certificates above the signer.")
-@click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path), default="keys",
+@click.option("--cert", type=PathArg(path_type=Path), help="Signer certificate (with --key).")
+@click.option("--chain", multiple=True, type=PathArg(path_type=Path), help="Certificates above the signer.")
+@click.option("--keys", "keys_dir", type=PathArg(file_okay=False, path_type=Path), default="keys",
               show_default=True, help="Development keys, when neither --key nor the list names a signer.")
 @click.option("--signing-time", "signing_time_text", metavar="TIME",
               help="ISO 8601 time of this build: signs lists and starts grace periods "
@@ -108,10 +108,10 @@ def _inputs(paths, now, signer_options, allow_insecure):
 
 
 @command.command("check")
-@click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--anchor", "anchors", multiple=True, type=click.Path(path_type=Path),
+@click.argument("folder", type=PathArg(path_type=Path))
+@click.option("--anchor", "anchors", multiple=True, type=PathArg(path_type=Path),
               help="Trusted root certificate(s) the CTLs must chain to (repeatable; PEM or DER).")
-@click.option("--previous", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--previous", type=PathArg(file_okay=False, path_type=Path),
               help="The mirror as clients last saw it: no sequence number may go back.")
 @click.option("--at", "at_text", metavar="TIME", help="Check as of this time (default now): nextUpdate, "
                                                      "signer expiry, grace periods.")

@@ -21,18 +21,18 @@ from ..reports.show import (
     render_stable,
     render_text,
 )
-from .common import ProgressBar, thumbprint_style
+from .common import PathArg, ProgressBar, thumbprint_style
 
 
 @click.command("show")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PathArg(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON data instead of text.")
 @click.option("--header-only", is_flag=True,
               help="Only the CTL header (and its entry count): the entries are counted, not decoded.")
 @click.option("--stable", is_flag=True,
               help="Text that changes only where the CTL does, for git (diff.stl.textconv) and diff(1): "
                    "one line per entry sorted by identifier; no file name, row numbers or padding.")
-@click.option("--certs", "certs", multiple=True, type=click.Path(path_type=Path),
+@click.option("--certs", "certs", multiple=True, type=PathArg(path_type=Path),
               help="Certificates you hold (a folder, PEM/DER file or .sst; repeatable): entries without "
                    "a friendly name are named by the certificate with their identifier.")
 @thumbprint_style

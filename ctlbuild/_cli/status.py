@@ -13,16 +13,16 @@ from ..history.status import StatusReport, Thresholds, file_status, status_sourc
 from ..lists.sources import read_source
 from ..reports.monitorview import NAGIOS_CODES, nagios_line, render_prometheus, render_status_text, status_data
 from ..timeutil import parse_duration
-from .common import lang_option, output_option, parse_time, write_report
+from .common import PathArg, lang_option, output_option, parse_time, write_report
 
 FORMATS = ("text", "json", "prometheus")
 
 
 @click.command("status")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=PathArg(path_type=Path))
 @click.option("--warn", default="30d", show_default=True, help="WARNING when this little time is left (30d, 12h, 2w).")
 @click.option("--critical", default="7d", show_default=True, help="CRITICAL when this little time is left.")
-@click.option("--previous", "previous", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--previous", "previous", multiple=True, type=PathArg(path_type=Path), metavar="FILE",
               help="The release deployed before: its sequence number must be lower (repeatable, one per list).")
 @click.option("--at", "at", help="Judge at this time instead of now.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,

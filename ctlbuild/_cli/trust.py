@@ -13,12 +13,12 @@ from ..history.git import git_releases, parse_spec
 from ..history.releases import read_releases
 from ..history.trust import DEFAULT_PURPOSE, RootQuery, trust_verdict
 from ..reports.monitorview import render_trust_text, trust_data
-from .common import lang_option, parse_time
+from .common import PathArg, lang_option, parse_time
 
 
 @click.command("trust")
 @click.argument("root")
-@click.option("--in", "sources", multiple=True, type=click.Path(path_type=Path), metavar="SOURCE",
+@click.option("--in", "sources", multiple=True, type=PathArg(path_type=Path), metavar="SOURCE",
               help="A release (CTL, cab, list) or a folder of releases (repeatable); disallowed-certificate "
                    "lists among them count too.")
 @click.option("--git", "git_specs", multiple=True, metavar="REPO:PATH",

@@ -13,21 +13,21 @@ from ..lists.sources import shown_path, signed_view
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl
-from .common import ProgressBar, parse_time, plural
+from .common import PathArg, ProgressBar, parse_time, plural
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
 
 @click.command("verify")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--anchor", "anchors", multiple=True, type=click.Path(path_type=Path),
+@click.argument("file", type=PathArg(path_type=Path))
+@click.option("--anchor", "anchors", multiple=True, type=PathArg(path_type=Path),
               help="Trusted root certificate(s): a PEM or DER file, a PEM bundle, or a folder of them "
                    "(repeatable).")
-@click.option("--untrusted", "untrusted", multiple=True, type=click.Path(path_type=Path),
+@click.option("--untrusted", "untrusted", multiple=True, type=PathArg(path_type=Path),
               help="Intermediate certificate(s) that may complete a path but are not trusted themselves "
                    "(file, bundle or folder; repeatable), like openssl's -untrusted.")
 @click.option("--at", "at_text", metavar="TIME", help="Validate the chain at this time instead of the signing time.")
-@click.option("--list", "list_path", type=click.Path(path_type=Path),
+@click.option("--list", "list_path", type=PathArg(path_type=Path),
               help="Also check the entries equal what this LIST.toml builds.")
 @click.option("--allow-expired", is_flag=True, help="A passed nextUpdate is a warning, not a failure.")
 @click.option("--allow-sha1", is_flag=True,
