@@ -175,6 +175,8 @@ def _cert_facts(cert: x509.Certificate, digest: str) -> SignerFacts:
         serial, not_after = tbs["serial_number"].native, tbs["validity"]["not_after"].native
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         return SignerFacts(UNPARSED, "", None, digest)
+    if not isinstance(not_after, datetime):  # asn1crypto's extended_datetime: year 0, which cryptography refuses
+        return SignerFacts(UNPARSED, "", None, digest)
     return SignerFacts(subject, issuer, serial, digest, not_after)
 
 

@@ -117,3 +117,23 @@ def test_a_name_value_cryptography_refuses_is_refused():
         name = b"\x30" + bytes([2 + len(atv)]) + b"\x31" + bytes([len(atv)]) + atv
         with pytest.raises(ValueError):
             _name(name)
+
+
+def test_a_not_after_in_year_0_is_unparsed_where_cryptography_gives_no_date_either(dev_keys):
+    """asn1crypto reads GeneralizedTime 0000 as its own extended_datetime, not a datetime;
+    cryptography loads the certificate but cannot give its notAfter either."""
+    from asn1crypto import x509 as ax509
+
+    from ctlbuild.ctl import der
+    from ctlbuild.formats.certificates import load_x509
+    from ctlbuild.formats.stl import _cert_facts
+    from ctlbuild.formats.certificates import load_certificates
+    cert = ax509.Certificate.load(load_certificates(dev_keys.signer_cert.read_bytes())[0])
+    tbs = cert["tbs_certificate"].dump()
+    _t, s, e = der.read_tlv(tbs, 0)
+    parts = [tbs[at:ce] for _tag, _cs, ce, at in der.children(tbs, s, e)]
+    parts[4] = der.seq(cert["tbs_certificate"]["validity"]["not_before"].dump(), b"\x18\x0f00000101000000Z")
+    flawed = der.seq(der.seq(*parts), cert["signature_algorithm"].dump(), cert["signature_value"].dump())
+    assert _cert_facts(ax509.Certificate.load(flawed), "sha256").subject == UNPARSED
+    with pytest.raises(ValueError):
+        load_x509(flawed).not_valid_after_utc  # noqa: B018
