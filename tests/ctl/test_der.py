@@ -1,3 +1,4 @@
+import pytest
 from asn1crypto.core import Integer, ObjectIdentifier, OctetString
 from hypothesis import given
 from hypothesis import strategies as st
@@ -86,3 +87,29 @@ def test_check_shape_refuses_what_read_tlv_refuses(data, depth, elements):
     for buf in (data, seq(data), seq(tlv(0x31, data), data[:3]), b"\x30\x81" + bytes([len(data) % 256]) + data):
         limits = {"max_depth": depth, "max_elements": elements}
         assert _outcome(check_shape, buf, **limits) == _outcome(_reference_check_shape, buf, **limits)
+
+
+def _columns_equal_by_hand(data, pos, end, size, columns):
+    first = data[pos:pos + size]
+    return all(data[at + k] == first[k] for at in range(pos, end, size) for k in columns)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 6, 8, 12, 13, 16, 52, 53])
+def test_columns_equal_agrees_with_a_byte_by_byte_check(size):
+    """Word columns (8/4/2 bytes at once) and byte columns, across block edges: every byte a
+    column covers is compared, and only those (a change anywhere else passes)."""
+    import random
+
+    from ctlbuild.ctl.der import _BLOCK, columns_equal
+    rng = random.Random(size)
+    count = _BLOCK + 7  # a second, partial block
+    record = bytes(rng.randrange(256) for _ in range(size))
+    for trial in range(12):
+        columns = sorted(rng.sample(range(size), rng.randint(1, size)))
+        data = bytearray(b"\xaa" * 3 + record * count)
+        if trial % 3:
+            at = 3 + rng.randrange(count) * size + rng.randrange(size)
+            data[at] ^= 1 << rng.randrange(8)
+        for buf in (bytes(data), memoryview(bytes(data))):
+            assert columns_equal(buf, 3, len(data), size, columns) == \
+                _columns_equal_by_hand(data, 3, len(data), size, columns), (trial, columns)
