@@ -17,7 +17,6 @@ from ..ctl.decode import decode_ctl, decode_header
 from ..ctl.der import check_whole
 from ..errors import FormatError
 from ..formats.cab import ctl_member
-from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
 from ..formats.stl import SignedCtl, SignerFacts, is_signed_data, parse_signed_ctl, signer_facts
 from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, folder_files, is_stdin, read_capped
@@ -144,6 +143,8 @@ def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], No
 
         loaded = _stdin_list(path, data) if stdin else load_list(path)  # naming a bad byte cleanly
         return Source(path, LIST, loaded.trust_list, loaded=loaded)
+    from ..formats.certificates import load_certificates  # cryptography: only for certificates
+
     return Source(path, CERTS, certificates=load_certificates(data, path=path))
 
 
@@ -258,6 +259,8 @@ def _sst_source(path, store: SerializedStore, name, decode) -> Source:
 
 
 def _folder_certificates(folder: Path) -> list[bytes]:
+    from ..formats.certificates import CertInfo, load_certificates
+
     out = []
     for path in folder_files(folder):
         for cert_der in load_certificates(read_bytes(path), path=path):

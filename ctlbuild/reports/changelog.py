@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ListError
+from ..lists.entries import shared_entries
 from ..lists.reader import LoadedList
 from ..lists.sources import read_source
 from ..model import Entry, Revision, TrustList
@@ -48,6 +49,11 @@ def changelog_for(loaded: LoadedList) -> list[TrustList]:
     turn), CTL files (.stl, .cab), or folders of releases (each file in it, ordered by
     thisUpdate, not followed further). A release reached twice appears once; a loop
     is a ListError naming it."""
+    with shared_entries():  # each release repeats most of the one before: one Entry per table
+        return _history(loaded)
+
+
+def _history(loaded: LoadedList) -> list[TrustList]:
     out: list[TrustList] = []
     done: set[Path] = set()
 
@@ -98,6 +104,11 @@ def read_versions(paths: Sequence[Path]) -> list[TrustList]:
     """What ``ctlbuild changelog V1 V2 …`` was given, in order: each a list or CTL file,
     or a folder of releases. One list alone that names previous releases stands for
     its whole history."""
+    with shared_entries():  # releases repeat each other's entries: one Entry per table
+        return _read_versions(paths)
+
+
+def _read_versions(paths: Sequence[Path]) -> list[TrustList]:
     if len(paths) == 1 and not Path(paths[0]).is_dir():
         source = read_source(paths[0])
         if source.loaded is not None and source.loaded.previous:

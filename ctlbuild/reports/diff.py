@@ -298,7 +298,7 @@ def entries_diff(old_entries, new_entries, compare_certificates: bool = True
         before = old_by_id.get(entry.identifier)
         if before is None:
             added.append(entry)
-        elif before != entry:
+        elif before is not entry and before != entry:  # one Entry in both: releases read together
             changes = entry_changes(before, entry, compare_certificates)
             if changes:  # else only display fields (issuer, updates, note) differ
                 changed.append(EntryChange(before, entry, changes))
