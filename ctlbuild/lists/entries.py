@@ -43,7 +43,8 @@ def read_entries(check: Checker, subject_algorithm: str, cert_properties: bool, 
 
 # -- entries shared between the lists of one history ------------------------------------------
 
-#: The scope of ``shared_entries``: (subject algorithm, [defaults] key) → table key → Entry.
+#: The scope of ``shared_entries``: (subject algorithm, [defaults] key) → the identifier as
+#: written → (the table, its Entry).
 _SHARED: ContextVar[dict | None] = ContextVar("ctlbuild_shared_entries", default=None)
 #: Tables one scope remembers for one [defaults] (past it, tables are read as ever).
 _SHARED_LIMIT = 1 << 20
@@ -79,10 +80,10 @@ def _shared_memo(algorithm: str, defaults) -> dict | None:
 
 def _table_key(t: dict) -> tuple | None:
     """The table as a hashable value, or None when it holds anything but text, dates and
-    lists of text. Two keys are equal only when their tables convert alike: values of those
-    types equal each other only within a type (a date never equals a date-time, a naive
-    date-time never an aware one; aware ones equal at the same instant, which is what the
-    conversion keeps)."""
+    lists of text: the only tables remembered. Equal tables of those values convert alike:
+    such values equal each other only within a type (a date never equals a date-time, a
+    naive date-time never an aware one; aware ones are equal at the same instant, which
+    is all the conversion keeps), so a table equal to a remembered one holds the same."""
     items = []
     for key, value in t.items():
         kind = type(value)
@@ -102,8 +103,9 @@ class _EntryReader:
         self.check, self.algorithm, self.cert_properties = check, algorithm, cert_properties
         self.base = check.path.parent
         self.values = Conversions()
-        #: this scope's tables already read → their Entry (``shared_entries``), or None
+        #: this scope's tables already read, by identifier (``shared_entries``), or None
         self.memo = memo
+        self.id_field = _IDENTIFIER_FIELDS.get(algorithm)
 
     def defaults(self, t) -> dict:
         self.check.table(t, "defaults")
@@ -119,15 +121,18 @@ class _EntryReader:
             if not isinstance(table, dict):
                 self.check.fail("must be an array of tables ([[entry]])", None, "entry")
             made = self.entry(table, index, defaults)
-            if isinstance(made, AlikeEntries):  # a thumbprint file's run, distinct within itself
-                self.refuse_repeats(made, seen, index)
-                if index + 1 < len(tables):  # later tables are checked against it
-                    seen.update(dict.fromkeys(made.identifiers, index))
+            if type(made) is list:  # (not isinstance: the ABC check costs a list of 500k entries 0.3 s)
+                for entry in made:
+                    identifier = entry.identifier
+                    if identifier in seen:
+                        self.refuse_repeat(entry, seen[identifier], index)
+                    seen[identifier] = index
                 chunks.append(made)
                 continue
-            for entry in made:
-                self.refuse_repeat(entry, seen.get(entry.identifier), index)
-                seen[entry.identifier] = index
+            # a thumbprint file's run (AlikeEntries), distinct within itself
+            self.refuse_repeats(made, seen, index)
+            if index + 1 < len(tables):  # later tables are checked against it
+                seen.update(dict.fromkeys(made.identifiers, index))
             chunks.append(made)
         if len(chunks) == 1 and isinstance(chunks[0], AlikeEntries):
             return chunks[0]  # the 1M-entry case: kept as a run for the encoder
@@ -150,14 +155,15 @@ class _EntryReader:
         if "cert" in t or "certs" in t or "thumbprints" in t:
             return self.from_sources(t, index, defaults)
         memo = self.memo
-        key = _table_key(t) if memo is not None else None
-        if key is None:
+        identifier = t.get(self.id_field) if memo is not None else None
+        if type(identifier) is not str:
             return [self.from_hashes(t, index, {**defaults, **self.attributes(t, "entry", index, t)})]
-        entry = memo.get(key)
-        if entry is None:  # checked and built as if no release had been read before
-            entry = self.from_hashes(t, index, {**defaults, **self.attributes(t, "entry", index, t)})
-            if len(memo) < _SHARED_LIMIT:
-                memo[key] = entry
+        known = memo.get(identifier)
+        if known is not None and known[0] == t:  # the table read before, value for value
+            return [known[1]]
+        entry = self.from_hashes(t, index, {**defaults, **self.attributes(t, "entry", index, t)})
+        if len(memo) < _SHARED_LIMIT and _table_key(t) is not None:
+            memo[identifier] = (t, entry)
         return [entry]
 
     def from_sources(self, t, index, defaults):

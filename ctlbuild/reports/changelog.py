@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from .._gc import paused as gc_paused
 from ..errors import ListError
 from ..lists.entries import shared_entries
 from ..lists.reader import LoadedList
@@ -49,7 +50,9 @@ def changelog_for(loaded: LoadedList) -> list[TrustList]:
     turn), CTL files (.stl, .cab), or folders of releases (each file in it, ordered by
     thisUpdate, not followed further). A release reached twice appears once; a loop
     is a ListError naming it."""
-    with shared_entries():  # each release repeats most of the one before: one Entry per table
+    # Each release repeats most of the one before: one Entry per table. No cycles among the
+    # entries of 50 releases either, for the collector to walk the heap for (ctlbuild._gc).
+    with shared_entries(), gc_paused():
         return _history(loaded)
 
 
@@ -104,7 +107,7 @@ def read_versions(paths: Sequence[Path]) -> list[TrustList]:
     """What ``ctlbuild changelog V1 V2 …`` was given, in order: each a list or CTL file,
     or a folder of releases. One list alone that names previous releases stands for
     its whole history."""
-    with shared_entries():  # releases repeat each other's entries: one Entry per table
+    with shared_entries(), gc_paused():  # as changelog_for
         return _read_versions(paths)
 
 
@@ -330,8 +333,11 @@ def render_changelog(versions: Sequence[TrustList], fmt: str = "md", lang: str =
                      templates: Path | str | None = None) -> str:
     """The changelog document in ``fmt`` (md or html), through templates/changelog.<fmt>.j2
     (or the user's ``templates`` folder first; see ctlbuild.reports.templating)."""
-    data = changelog_data(versions, lang, style)
-    return render_template("changelog", fmt, {**data, "t": messages(lang)}, lang=lang, templates=templates)
+    # A row and a few lines per entry, none cyclic: the collector would walk every entry of
+    # every release for nothing (in a 50-release history, more than the rendering itself).
+    with gc_paused():
+        data = changelog_data(versions, lang, style)
+        return render_template("changelog", fmt, {**data, "t": messages(lang)}, lang=lang, templates=templates)
 
 
 def release_changelog(loaded: LoadedList, fmt: str = "md", lang: str = "en", style: str = "spaced",
