@@ -124,6 +124,9 @@ def test_a_history_is_read_in_one_scope(tmp_path):
     same = table(A, friendly_name='"CA A"')
     write(tmp_path, "one", same)
     two = write(tmp_path, "two", 'previous = ["one.toml"]\n' + same + table(B), day=2)
-    for versions in (changelog_for(load_list(two)), read_versions([two]),
-                     read_versions([tmp_path / "one.toml", two])):
+    for versions in (read_versions([two]), read_versions([tmp_path / "one.toml", two])):
         assert versions[1].entries[0] is versions[0].entries[0]
+    # The list given was read before: the releases changelog_for reads share with each other.
+    three = write(tmp_path, "three", 'previous = ["two.toml"]\n' + same, day=3)
+    versions = changelog_for(load_list(three))
+    assert versions[1].entries[0] is versions[0].entries[0] and versions == read_versions([three])
