@@ -44,7 +44,7 @@ def read_entries(check: Checker, subject_algorithm: str, cert_properties: bool, 
 # -- entries shared between the lists of one history ------------------------------------------
 
 #: The scope of ``shared_entries``: (subject algorithm, [defaults] key) → the identifier as
-#: written → (the table, its Entry).
+#: written → (the table, its Entry, the list of it that ``entry`` returns).
 _SHARED: ContextVar[dict | None] = ContextVar("ctlbuild_shared_entries", default=None)
 #: Tables one scope remembers for one [defaults] (past it, tables are read as ever).
 _SHARED_LIMIT = 1 << 20
@@ -117,10 +117,18 @@ class _EntryReader:
             self.check.fail("must be an array of tables ([[entry]])", None, "entry")
         chunks: list = []  # per table: its entries (a list, or one AlikeEntries run)
         seen: dict[bytes, int] = {}
+        memo, id_field = self.memo, self.id_field
         for index, table in enumerate(tables):
             if not isinstance(table, dict):
                 self.check.fail("must be an array of tables ([[entry]])", None, "entry")
-            made = self.entry(table, index, defaults)
+            known = None
+            if memo is not None:
+                identifier = table.get(id_field)
+                known = memo.get(identifier) if type(identifier) is str else None
+            if known is not None and known[0] == table:  # read before, value for value (shared_entries)
+                made = known[2]
+            else:
+                made = self.entry(table, index, defaults)
             if type(made) is list:  # (not isinstance: the ABC check costs a list of 500k entries 0.3 s)
                 for entry in made:
                     identifier = entry.identifier
@@ -154,16 +162,12 @@ class _EntryReader:
             self.check.check_keys(t, ENTRY_KEYS, "entry", index)
         if "cert" in t or "certs" in t or "thumbprints" in t:
             return self.from_sources(t, index, defaults)
-        memo = self.memo
-        identifier = t.get(self.id_field) if memo is not None else None
-        if type(identifier) is not str:
-            return [self.from_hashes(t, index, {**defaults, **self.attributes(t, "entry", index, t)})]
-        known = memo.get(identifier)
-        if known is not None and known[0] == t:  # the table read before, value for value
-            return [known[1]]
         entry = self.from_hashes(t, index, {**defaults, **self.attributes(t, "entry", index, t)})
-        if len(memo) < _SHARED_LIMIT and _table_key(t) is not None:
-            memo[identifier] = (t, entry)
+        memo = self.memo
+        if memo is not None and len(memo) < _SHARED_LIMIT and _table_key(t) is not None:
+            identifier = t.get(self.id_field)
+            if type(identifier) is str:  # what the next list's same table is looked up by
+                memo[identifier] = (t, entry, [entry])
         return [entry]
 
     def from_sources(self, t, index, defaults):
