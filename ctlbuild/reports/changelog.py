@@ -189,6 +189,9 @@ def _table(versions, lang, style, t, version_of: dict[int, str]) -> list[dict]:
             row = rows.get(e.identifier)
             if row is None:
                 row = rows[e.identifier] = _Row(i, e, tl)
+            elif row.entry is e:  # the release before's very Entry (shared_entries): its updates are in
+                row.tl, row.last = tl, i
+                continue
             row.entry, row.tl, row.last = e, tl, i
             for update in e.updates:
                 if update not in row.updates:
