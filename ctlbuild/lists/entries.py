@@ -129,7 +129,7 @@ class _EntryReader:
                 made = known[2]
             else:
                 made = self.entry(table, index, defaults)
-            if type(made) is list:  # (not isinstance: the ABC check costs a list of 500k entries 0.3 s)
+            if type(made) is list:  # (type, not isinstance(AlikeEntries): an ABC check per table)
                 for entry in made:
                     identifier = entry.identifier
                     if identifier in seen:
