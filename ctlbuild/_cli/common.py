@@ -101,14 +101,14 @@ def lock_waiting(folder: Path, holder: str | None, seconds: float) -> None:
 def write_report(text: str, output: Path | None) -> None:
     """To standard output, or to ``output``: a regular file is replaced atomically; a
     device or pipe (-o /dev/stdout, /dev/null) is written in place, never renamed over."""
-    from ..build.outputs import atomic_write
-
     if output is None:
         click.echo(text, nl=False)
     elif output.exists() and not output.is_file():
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
+        from ..build.outputs import atomic_write  # (it imports socket, tempfile, …: not for stdout)
+
         atomic_write(output, text.encode("utf-8"))
 
 

@@ -12,8 +12,9 @@ as .bin or a list without its .toml are read for what they are.
 
 from __future__ import annotations
 
+from ..ctl import der
+from ..oids import ContentType
 from .cab import is_cab
-from .stl import is_signed_data
 
 CAB, SST, STL, CTL, LIST, CERTS = "cab", "sst", "stl", "ctl", "list", "certs"
 
@@ -32,13 +33,27 @@ def sniff(data: bytes) -> str:
     if is_signed_data(data):
         return STL
     if data[:1] == b"\x30":
-        from .certificates import looks_like_certificate  # cryptography: not for a signed CTL
+        from .certificates import looks_like_certificate  # cryptography: only for DER
 
         if not looks_like_certificate(data):
             return CTL
     if looks_like_list(data):
         return LIST
     return CERTS
+
+
+_SIGNED_DATA = der.oid(ContentType.SIGNED_DATA)
+
+
+def is_signed_data(data: bytes) -> bool:
+    """A SEQUENCE that opens with the SignedData OID: how a signed CTL is recognised.
+    (Here, not in formats.stl, so that sniffing a list imports neither asn1crypto nor
+    cryptography.)"""
+    try:
+        _t, start, _e = der.read_tlv(data, 0)
+    except der.DerError:
+        return False
+    return data[start:start + len(_SIGNED_DATA)] == _SIGNED_DATA
 
 
 def looks_like_list(data: bytes) -> bool:

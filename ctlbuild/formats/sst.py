@@ -33,7 +33,6 @@ from ..ctl import attributes, der
 from ..errors import FormatError, TruncatedError
 from ..limits import MAX_SST_ELEMENTS, MAX_SST_PROPERTIES
 from ..model import Entry
-from .certificates import CertInfo
 
 FILE_HEADER = b"\0\0\0\0CERT"
 #: id 0, encodingType 0, length 0: what both Windows and Wine write last.
@@ -228,6 +227,8 @@ def properties_for_entry(cert_der: bytes | None, entry: Entry) -> tuple[SstPrope
     cert_der = cert_der if cert_der is not None else entry.cert
     if cert_der is None:
         raise ValueError(f"entry {entry.label} has no certificate to store")
+    from .certificates import CertInfo  # cryptography: not for sniffing a file that is no store
+
     info = CertInfo.from_der(cert_der)
     if not info.is_named_by(entry.identifier):
         raise ValueError(f"entry {entry.label}: identifier {entry.identifier.hex()} is not this certificate's")

@@ -29,21 +29,10 @@ from ..limits import MAX_DER_DEPTH, MAX_ENVELOPE_ELEMENTS, MAX_SIGNER_INFO_ELEME
 from ..model import Opus
 from ..oids import HASH_NAMES, SIGNING_DIGESTS, Attr, ContentType, SigAlg
 from ..timeutil import iso
+from .sniff import is_signed_data  # noqa: F401  it lives there: sniffing a list imports no asn1crypto
 
 if TYPE_CHECKING:  # the envelope needs only a Signer's interface, never the signing package
     from ..signing.signer import Signer
-
-
-_SIGNED_DATA = der.oid(ContentType.SIGNED_DATA)
-
-
-def is_signed_data(data: bytes) -> bool:
-    """A SEQUENCE that opens with the SignedData OID: how a signed CTL is recognised."""
-    try:
-        _t, start, _e = der.read_tlv(data, 0)
-    except der.DerError:
-        return False
-    return data[start:start + len(_SIGNED_DATA)] == _SIGNED_DATA
 
 
 @dataclass

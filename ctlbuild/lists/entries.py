@@ -13,9 +13,11 @@ certificate file, a folder of them, a thumbprint file, or hashes alone.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
 
 from ..errors import FormatError, ListError
-from ..formats.certificates import CertInfo, load_certificates
 from ..model import IDENTIFIER_SIZES, AlikeEntries, Entry
 from ..oids import HashAlg
 from ..thumbprint import parse_hex
@@ -27,19 +29,83 @@ SOURCE_KEYS = {"cert", "certs", "sha1", "sha256", "disallowed_hash", "thumbprint
                "subject_name_md5"}
 ENTRY_KEYS = ATTRIBUTE_KEYS | SOURCE_KEYS
 _IDENTIFIER_KEYS = {"sha1", "sha256", "disallowed_hash"}
+#: The source keys that name one certificate (refused beside certs or thumbprints), in the
+#: order a mistake names the first of them.
+_ONE_CERTIFICATE_KEYS = tuple(sorted(SOURCE_KEYS - {"cert", "certs", "thumbprints"}))
+_IDENTIFIER_FIELDS = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash"}
 
 
 def read_entries(check: Checker, subject_algorithm: str, cert_properties: bool, tables, defaults) -> list[Entry]:
     """Every entry of the list, [defaults] applied, duplicates refused."""
-    reader = _EntryReader(check, subject_algorithm, cert_properties)
+    reader = _EntryReader(check, subject_algorithm, cert_properties, _shared_memo(subject_algorithm, defaults))
     return reader.entries(tables, reader.defaults(defaults))
 
 
+# -- entries shared between the lists of one history ------------------------------------------
+
+#: The scope of ``shared_entries``: (subject algorithm, [defaults] key) → the identifier as
+#: written → (the table, its Entry, the list of it that ``entry`` returns).
+_SHARED: ContextVar[dict | None] = ContextVar("ctlbuild_shared_entries", default=None)
+#: Tables one scope remembers for one [defaults] (past it, tables are read as ever).
+_SHARED_LIMIT = 1 << 20
+
+
+@contextmanager
+def shared_entries():
+    """Lists read inside share one Entry per identical hash-only [[entry]] table.
+
+    A release history (``changelog``: 50 releases of 500 entries) repeats nearly every
+    table of a release in the next one; an Entry is immutable, and what a table becomes
+    depends only on the table, the list's subject algorithm and its [defaults], so each
+    distinct one is checked and built once. Every list is still checked whole: keys,
+    duplicates, and each table not seen before, with its file and line on a mistake (a
+    table that fails is never remembered)."""
+    if _SHARED.get() is not None:  # already inside one: share with it
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared_memo(algorithm: str, defaults) -> dict | None:
+    shared = _SHARED.get()
+    if shared is None or not isinstance(defaults, dict):
+        return None
+    key = _table_key(defaults)
+    return None if key is None else shared.setdefault((algorithm, key), {})
+
+
+def _table_key(t: dict) -> tuple | None:
+    """The table as a hashable value, or None when it holds anything but text, dates and
+    lists of text: the only tables remembered. Equal tables of those values convert alike:
+    such values equal each other only within a type (a date never equals a date-time, a
+    naive date-time never an aware one; aware ones are equal at the same instant, which
+    is all the conversion keeps), so a table equal to a remembered one holds the same."""
+    items = []
+    for key, value in t.items():
+        kind = type(value)
+        if kind is list:
+            for item in value:
+                if type(item) is not str:
+                    return None
+            value = tuple(value)
+        elif kind is not str and kind is not date and kind is not datetime:
+            return None
+        items.append((key, value))
+    return tuple(items)
+
+
 class _EntryReader:
-    def __init__(self, check: Checker, algorithm: str, cert_properties: bool):
+    def __init__(self, check: Checker, algorithm: str, cert_properties: bool, memo: dict | None = None):
         self.check, self.algorithm, self.cert_properties = check, algorithm, cert_properties
         self.base = check.path.parent
         self.values = Conversions()
+        #: this scope's tables already read, by identifier (``shared_entries``), or None
+        self.memo = memo
+        self.id_field = _IDENTIFIER_FIELDS.get(algorithm)
 
     def defaults(self, t) -> dict:
         self.check.table(t, "defaults")
@@ -51,19 +117,30 @@ class _EntryReader:
             self.check.fail("must be an array of tables ([[entry]])", None, "entry")
         chunks: list = []  # per table: its entries (a list, or one AlikeEntries run)
         seen: dict[bytes, int] = {}
+        memo, id_field = self.memo, self.id_field
         for index, table in enumerate(tables):
             if not isinstance(table, dict):
                 self.check.fail("must be an array of tables ([[entry]])", None, "entry")
-            made = self.entry(table, index, defaults)
-            if isinstance(made, AlikeEntries):  # a thumbprint file's run, distinct within itself
-                self.refuse_repeats(made, seen, index)
-                if index + 1 < len(tables):  # later tables are checked against it
-                    seen.update(dict.fromkeys(made.identifiers, index))
+            known = None
+            if memo is not None:
+                identifier = table.get(id_field)
+                known = memo.get(identifier) if type(identifier) is str else None
+            if known is not None and known[0] == table:  # read before, value for value (shared_entries)
+                made = known[2]
+            else:
+                made = self.entry(table, index, defaults)
+            if type(made) is list:  # (type, not isinstance(AlikeEntries): an ABC check per table)
+                for entry in made:
+                    identifier = entry.identifier
+                    if identifier in seen:
+                        self.refuse_repeat(entry, seen[identifier], index)
+                    seen[identifier] = index
                 chunks.append(made)
                 continue
-            for entry in made:
-                self.refuse_repeat(entry, seen.get(entry.identifier), index)
-                seen[entry.identifier] = index
+            # a thumbprint file's run (AlikeEntries), distinct within itself
+            self.refuse_repeats(made, seen, index)
+            if index + 1 < len(tables):  # later tables are checked against it
+                seen.update(dict.fromkeys(made.identifiers, index))
             chunks.append(made)
         if len(chunks) == 1 and isinstance(chunks[0], AlikeEntries):
             return chunks[0]  # the 1M-entry case: kept as a run for the encoder
@@ -81,14 +158,25 @@ class _EntryReader:
                             "entry", index=index, entry=entry.label)
 
     def entry(self, t, index, defaults):
-        unknown = set(t) - ENTRY_KEYS
-        if unknown:
+        if not ENTRY_KEYS.issuperset(t):
             self.check.check_keys(t, ENTRY_KEYS, "entry", index)
+        if "cert" in t or "certs" in t or "thumbprints" in t:
+            return self.from_sources(t, index, defaults)
+        entry = self.from_hashes(t, index, {**defaults, **self.attributes(t, "entry", index, t)})
+        memo = self.memo
+        if memo is not None and len(memo) < _SHARED_LIMIT and _table_key(t) is not None:
+            identifier = t.get(self.id_field)
+            if type(identifier) is str:  # what the next list's same table is looked up by
+                memo[identifier] = (t, entry, [entry])
+        return [entry]
+
+    def from_sources(self, t, index, defaults):
+        """The entries of a table that names certificates or a thumbprint file."""
         sources = [k for k in ("cert", "certs", "thumbprints") if k in t]
         if len(sources) > 1:
             self.check.fail(f"give one of cert, certs, thumbprints, not {' and '.join(sources)}", "entry", sources[1], index)
         many = next((k for k in ("certs", "thumbprints") if k in t), None)
-        stray = next((k for k in sorted(SOURCE_KEYS - {"cert", "certs", "thumbprints"}) if k in t), None)
+        stray = next((k for k in _ONE_CERTIFICATE_KEYS if k in t), None)
         if many and stray:
             self.check.fail(f"{stray} names one certificate; it cannot go with {many}, which names many "
                       "(give it its own [[entry]])", "entry", stray, index)
@@ -97,12 +185,10 @@ class _EntryReader:
             return [self.from_cert(t, index, attrs, der, p) for p, der in self.cert_dir(t, index)]
         if "thumbprints" in t:
             return self.from_thumbprint_file(t, index, attrs)
-        if "cert" in t:
-            return [self.from_cert(t, index, attrs, *reversed(self.cert_file(t, index)))]
-        return [self.from_hashes(t, index, attrs)]
+        return [self.from_cert(t, index, attrs, *reversed(self.cert_file(t, index)))]
 
     def identifier_field(self) -> str:
-        return {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash"}[self.algorithm]
+        return _IDENTIFIER_FIELDS[self.algorithm]
 
     def hex_field(self, t, key, index, size, label=None):
         value = t.get(key)
@@ -133,6 +219,8 @@ class _EntryReader:
         return out
 
     def from_cert(self, t, index, attrs, der: bytes, where) -> Entry:
+        from ..formats.certificates import CertInfo  # cryptography: only for a list that names certificates
+
         try:
             info = CertInfo.from_der(der, path=where)
         except FormatError as exc:
@@ -161,6 +249,8 @@ class _EntryReader:
         return Entry(identifier=identifier, cert=der, sha1=info.sha1, **computed, **attrs)
 
     def cert_file(self, t, index):
+        from ..formats.certificates import load_certificates
+
         rel = self.check.string(t, "cert", "entry", index)
         path = self.base / rel
         try:
@@ -177,6 +267,8 @@ class _EntryReader:
         return rel, ders[0]
 
     def cert_dir(self, t, index):
+        from ..formats.certificates import load_certificates
+
         rel = self.check.string(t, "certs", "entry", index)
         folder = self.base / rel
         if not folder.is_dir():

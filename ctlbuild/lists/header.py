@@ -20,7 +20,6 @@ from pathlib import Path
 from ..ctl import attributes
 from ..model import KINDS, SUBJECT_ALGORITHMS, Advisory, Extension, Opus, Revision
 from ..oids import SIGNING_DIGESTS, USAGE_NAMES, is_oid
-from ..signing.open import is_pkcs11_uri
 from ..thumbprint import parse_hex
 from ..timeutil import parse_duration
 from .validators import Checker, str_or_none, translations
@@ -247,6 +246,8 @@ class _HeaderReader:
         scheme = self.check.string(t, "scheme", "signer")
         if scheme not in (None, "pkcs1v15", "pss", "ecdsa"):
             self.check.fail("must be pkcs1v15, pss or ecdsa", "signer", "scheme")
+        from ..signing.open import is_pkcs11_uri  # it imports cryptography: only for a [signer]
+
         resolved = key if is_pkcs11_uri(key) else str(self._existing(key, "key"))
         return SignerSpec(resolved, self._existing(cert, "cert") if cert else None,
                           tuple(self._existing(c, "chain") for c in chain), digest, scheme)

@@ -17,13 +17,13 @@ from ..ctl.decode import decode_ctl, decode_header
 from ..ctl.der import check_whole
 from ..errors import FormatError
 from ..formats.cab import ctl_member
-from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, sniff
-from ..formats.stl import SignedCtl, SignerFacts, is_signed_data, parse_signed_ctl, signer_facts
+from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, is_signed_data, sniff
 from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, folder_files, is_stdin, read_capped
 from ..model import TrustList
 
 if TYPE_CHECKING:
     from ..formats.sst import SerializedStore
+    from ..formats.stl import SignedCtl, SignerFacts
     from .reader import LoadedList
 
 
@@ -52,6 +52,8 @@ class Source:
         return len(self.trust_list.entries) if self.trust_list is not None else 0
 
     def signers(self) -> list[SignerFacts]:
+        from ..formats.stl import signer_facts
+
         return signer_facts(self.signed) if self.signed else []
 
 
@@ -143,7 +145,7 @@ def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], No
 
         loaded = _stdin_list(path, data) if stdin else load_list(path)  # naming a bad byte cleanly
         return Source(path, LIST, loaded.trust_list, loaded=loaded)
-    from ..formats.certificates import load_certificates  # cryptography: not for a CTL's header
+    from ..formats.certificates import load_certificates  # cryptography: only for certificates
 
     return Source(path, CERTS, certificates=load_certificates(data, path=path))
 
@@ -209,7 +211,11 @@ def extract(path: Path, what: str) -> bytes:
     if what == "content" and sniff(data) == CTL:
         return data
     stl = _signed_of(data, shown)
-    return stl if what == "stl" else parse_signed_ctl(stl, path=shown).ctl_der
+    if what == "stl":
+        return stl
+    from ..formats.stl import parse_signed_ctl
+
+    return parse_signed_ctl(stl, path=shown).ctl_der
 
 
 def _signed_of(data: bytes, path: Path) -> bytes:
@@ -243,6 +249,9 @@ def _decoder(entries: bool, progress):
 
 
 def _signed_source(path, data, name, decode) -> Source:
+    # The envelope's reader (asn1crypto, cryptography) only for a signed CTL: not for a list.
+    from ..formats.stl import parse_signed_ctl
+
     signed = parse_signed_ctl(data, path=path)
     tl, counted = decode(signed.ctl_der, name=name, path=path, base=signed.ctl_offset)
     return Source(Path(path), STL, tl, signed, counted_entries=counted)

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from .._gc import paused as gc_paused
 from ..errors import ListError
+from ..lists.entries import shared_entries
 from ..lists.reader import LoadedList
 from ..lists.sources import read_source
 from ..model import Entry, Revision, TrustList
@@ -48,6 +50,13 @@ def changelog_for(loaded: LoadedList) -> list[TrustList]:
     turn), CTL files (.stl, .cab), or folders of releases (each file in it, ordered by
     thisUpdate, not followed further). A release reached twice appears once; a loop
     is a ListError naming it."""
+    # Each release repeats most of the one before: one Entry per table. No cycles among the
+    # entries of 50 releases either, for the collector to walk the heap for (ctlbuild._gc).
+    with shared_entries(), gc_paused():
+        return _history(loaded)
+
+
+def _history(loaded: LoadedList) -> list[TrustList]:
     out: list[TrustList] = []
     done: set[Path] = set()
 
@@ -98,6 +107,11 @@ def read_versions(paths: Sequence[Path]) -> list[TrustList]:
     """What ``ctlbuild changelog V1 V2 …`` was given, in order: each a list or CTL file,
     or a folder of releases. One list alone that names previous releases stands for
     its whole history."""
+    with shared_entries(), gc_paused():  # as changelog_for
+        return _read_versions(paths)
+
+
+def _read_versions(paths: Sequence[Path]) -> list[TrustList]:
     if len(paths) == 1 and not Path(paths[0]).is_dir():
         source = read_source(paths[0])
         if source.loaded is not None and source.loaded.previous:
@@ -175,6 +189,9 @@ def _table(versions, lang, style, t, version_of: dict[int, str]) -> list[dict]:
             row = rows.get(e.identifier)
             if row is None:
                 row = rows[e.identifier] = _Row(i, e, tl)
+            elif row.entry is e:  # the release before's very Entry (shared_entries): its updates are in
+                row.tl, row.last = tl, i
+                continue
             row.entry, row.tl, row.last = e, tl, i
             for update in e.updates:
                 if update not in row.updates:
@@ -319,8 +336,11 @@ def render_changelog(versions: Sequence[TrustList], fmt: str = "md", lang: str =
                      templates: Path | str | None = None) -> str:
     """The changelog document in ``fmt`` (md or html), through templates/changelog.<fmt>.j2
     (or the user's ``templates`` folder first; see ctlbuild.reports.templating)."""
-    data = changelog_data(versions, lang, style)
-    return render_template("changelog", fmt, {**data, "t": messages(lang)}, lang=lang, templates=templates)
+    # A row and a few lines per entry, none cyclic: the collector would walk every entry of
+    # every release for nothing (in a 50-release history, more than the rendering itself).
+    with gc_paused():
+        data = changelog_data(versions, lang, style)
+        return render_template("changelog", fmt, {**data, "t": messages(lang)}, lang=lang, templates=templates)
 
 
 def release_changelog(loaded: LoadedList, fmt: str = "md", lang: str = "en", style: str = "spaced",

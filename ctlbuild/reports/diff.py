@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..ctl import attributes, der
 from ..ctl.ctlogs import log_ids
@@ -30,12 +31,14 @@ from ..ctl.encode import encode_ctl
 from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CTL, STL, sniff
-from ..formats.stl import SignedCtl, parse_signed_ctl, signer_facts
 from ..limits import is_stdin
 from ..lists.sources import Source, ctl_name, holding_ctl, read_bytes, read_ctl, shown_path, source_from_bytes
 from ..model import Entry, Extension, TrustList
 from ..oids import Attr, CtlExt
 from ..timeutil import Filetime, iso
+
+if TYPE_CHECKING:
+    from ..formats.stl import SignedCtl
 
 #: Entry attributes compared, in the order changes are reported (the kinds come from the
 #: attribute table; raw_attributes are the ones it does not model).
@@ -216,6 +219,8 @@ def read_side(path) -> Side:
             member, data = ctl_member(data, path=path)
             name = ctl_name(member, name)
         if kind in (CAB, STL):
+            from ..formats.stl import parse_signed_ctl  # asn1crypto: only for a signed CTL
+
             signed = parse_signed_ctl(data, path=path)
             header, count = decode_header(signed.ctl_der, name=name, path=path, base=signed.ctl_offset)
             return Side(Source(path, kind, header, signed, member=member), signed.ctl_der, False, count)
@@ -298,7 +303,7 @@ def entries_diff(old_entries, new_entries, compare_certificates: bool = True
         before = old_by_id.get(entry.identifier)
         if before is None:
             added.append(entry)
-        elif before != entry:
+        elif before is not entry and before != entry:  # one Entry in both: releases read together
             changes = entry_changes(before, entry, compare_certificates)
             if changes:  # else only display fields (issuer, updates, note) differ
                 changed.append(EntryChange(before, entry, changes))
@@ -463,6 +468,8 @@ def _encoding_into(d: CtlDiff) -> None:
 
 
 def _envelope(old: SignedCtl, new: SignedCtl, content_identical: bool) -> list[FieldChange]:
+    from ..formats.stl import signer_facts
+
     out = []
     a, b = tuple(signer_facts(old)), tuple(signer_facts(new))
     if [s.key for s in a] != [s.key for s in b]:
