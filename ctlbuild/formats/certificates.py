@@ -57,22 +57,21 @@ def serials_as_they_are():
 def _serial_is_positive(der: bytes) -> bool:
     """Whether the serial number's INTEGER is above zero; False when in any doubt (then the
     caller takes the careful path). Only the headers on the way are read, not judged:
-    cryptography judges the DER, and refuses it whole if it is not."""
+    cryptography judges the DER, and refuses it whole if it is not. Inline, not by read_tlv:
+    this runs for every certificate read and costs half of cryptography's whole parse otherwise."""
     try:
-        pos = _after_header(der, _after_header(der, 0))  # into Certificate, into tbsCertificate
+        first = der[1]
+        pos = 2 + (first & 0x7F if first & 0x80 else 0)  # into Certificate
+        first = der[pos + 1]
+        pos += 2 + (first & 0x7F if first & 0x80 else 0)  # into tbsCertificate
         if der[pos] == 0xA0:  # [0] version, a few bytes
-            pos = _after_header(der, pos) + der[pos + 1]
-        if der[pos] != 0x02 or not 0 < der[pos + 1] < 0x80:
+            pos += 2 + der[pos + 1]
+        size = der[pos + 1]
+        if der[pos] != 0x02 or not 0 < size < 0x80:
             return False
-        start = pos + 2
-        return der[start] < 0x80 and any(der[start:start + der[pos + 1]])
+        return der[pos + 2] < 0x80 and any(der[pos + 2:pos + 2 + size])
     except IndexError:
         return False
-
-
-def _after_header(der: bytes, pos: int) -> int:
-    first = der[pos + 1]
-    return pos + 2 + (first & 0x7F if first & 0x80 else 0)
 
 
 class _lazy:
@@ -254,7 +253,9 @@ class CertInfo:
 
     def is_named_by(self, identifier: bytes) -> bool:
         """Whether ``identifier`` is one of ``hashes``; the MD5s are computed only if needed."""
-        return identifier in (self.sha1, self.sha256) or identifier in (self.public_key_md5, self.tbs_md5)
+        # One at a time, cheapest first: the SHA-256 is not computed for a SHA-1 identifier.
+        return (identifier == self.sha1 or identifier == self.sha256 or identifier == self.public_key_md5
+                or identifier == self.tbs_md5)
 
     def identifier(self, subject_algorithm: str) -> bytes:
         if subject_algorithm == HashAlg.SHA1:

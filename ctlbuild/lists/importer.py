@@ -11,6 +11,7 @@ stays verbatim (base64 with its OID) and is named in ``warnings``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -151,7 +152,7 @@ def _cert_files(certs: dict[bytes, bytes], list_dir: Path, certs_dir: Path | Non
     folder = Path(certs_dir) if certs_dir else Path(list_dir) / "certs"
     paths, files = {}, {}
     for ident, der in certs.items():
-        sha1 = CertInfo.from_der(der).sha1.hex().upper()
+        sha1 = hashlib.sha1(der).hexdigest().upper()  # checked as a certificate when it was matched or read
         target = folder / f"{sha1}.crt"
         rel = os.path.relpath(target, list_dir)
         paths[ident] = rel
