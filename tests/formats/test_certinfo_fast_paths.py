@@ -131,3 +131,28 @@ def test_non_positive_serials_take_the_careful_path():
     assert non_positive and not any(certificates._serial_is_positive(d) for d in non_positive)
     assert all(certificates._serial_is_positive(d) for d in ders if d not in non_positive)
     assert not certificates._serial_is_positive(b"\x30\x03\x02")  # cut short: in doubt
+
+
+def _variants(pem: bytes) -> list[bytes]:
+    body = pem.split(b"\n", 1)[1].rsplit(b"-----END", 1)[0]
+    return [pem, pem.replace(b"\n", b"\r\n"), pem + b"\n", b"# note\n" + pem, pem + pem,
+            pem.replace(b"CERTIFICATE", b"TRUSTED CERTIFICATE"), pem.replace(body, body.replace(b"\n", b"\n\n")),
+            b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+            pem.replace(body, body[:10] + b"*" + body[11:]), pem[:-30] + b"\n"]
+
+
+def _read(data: bytes):
+    from ctlbuild.errors import FormatError
+    try:
+        return certificates.load_certificates(data, path="x.pem")
+    except FormatError as exc:
+        return str(exc)
+
+
+def test_a_single_pem_block_reads_as_the_line_reader_reads_it(monkeypatch):
+    pems = [p.read_bytes() for p in sorted(fixture("certs").iterdir())][:40]
+    assert all(certificates._single_pem(p) is not None for p in pems)  # the fast path answers these
+    cases = [v for p in pems[:5] for v in _variants(p)] + pems
+    fast = [_read(v) for v in cases]
+    monkeypatch.setattr(certificates, "_single_pem", lambda data: None)
+    assert [_read(v) for v in cases] == fast
