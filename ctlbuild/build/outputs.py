@@ -68,12 +68,11 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
         raise
 
 
-def write_if_changed(path: Path, data: bytes, mode: int = 0o644) -> bool:
+def write_if_changed(path: Path | str, data: bytes, mode: int = 0o644) -> bool:
     """``atomic_write`` unless ``path`` is already a regular file (not a link) with exactly
     these bytes and this mode: re-importing a release rewrites hundreds of certificate files
     that did not change, and leaving them alone keeps their dates (make, rsync, backups).
     Whether it wrote."""
-    path = Path(path)
     try:
         st = os.lstat(path)
         if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode and st.st_size == len(data):
