@@ -225,8 +225,11 @@ class CertInfo:
         """The SKI extension when present, else SHA-1 of the whole SubjectPublicKeyInfo
         (CERT_KEY_IDENTIFIER_PROP_ID — not RFC 5280's hash of the key bits)."""
         parts = self._parts
-        ski = self.cert.key_identifier_value.native if parts is None and self.cert.key_identifier_value is not None \
-            else (parts.ski if parts is not None else None)
+        if parts is not None:
+            ski = parts.ski
+        else:
+            value = self.cert.key_identifier_value
+            ski = None if value is None else value.native
         if ski is not None:
             return ski
         return hashlib.sha1(self._spki).digest()
@@ -328,7 +331,9 @@ def _name_values(name: bytes) -> dict[str, list[str]] | None:
                 return None
             while rdn < rdn_end:
                 tag, atv, atv_end = read_tlv(name, rdn, rdn_end)
-                _, oid, oid_end = read_tlv(name, atv, atv_end)
+                oid_tag, oid, oid_end = read_tlv(name, atv, atv_end)
+                if tag != 0x30 or oid_tag != 0x06:
+                    return None
                 key = _NAME_KEYS.get(name[oid:oid_end])
                 if key is not None:
                     tag, value, value_end = read_tlv(name, oid_end, atv_end)
