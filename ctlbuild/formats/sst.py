@@ -77,7 +77,8 @@ class SstContext:
     def __post_init__(self):
         if self.kind not in CONTEXT_IDS:
             raise ValueError(f"context kind must be one of {', '.join(CONTEXT_IDS)}, not {self.kind!r}")
-        object.__setattr__(self, "properties", tuple(self.properties))
+        if type(self.properties) is not tuple:
+            object.__setattr__(self, "properties", tuple(self.properties))
 
     def get(self, prop_id: int) -> bytes | None:
         """The value of the first property with this id, or None."""
