@@ -88,9 +88,14 @@ def read_capped(path, limit: int) -> bytes:
         return _read_stdin(limit)
     with open(path, "rb") as fh:
         info = os.fstat(fh.fileno())
-        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+        regular = stat.S_ISREG(info.st_mode)
+        if regular and info.st_size > limit:
             raise TooBig(info.st_size, limit)
-        data = fh.read(limit + 1)
+        # read(n) allocates n bytes first: ask for the size the file has (plus one, to see it
+        # grow), not for the limit, which maps and unmaps 16 MiB for every 2 KB certificate.
+        data = fh.read(info.st_size + 1 if regular else limit + 1)
+        if regular and len(data) > info.st_size:  # it grew since fstat: read on, to the limit
+            data += fh.read(limit + 1 - len(data))
     if len(data) > limit:
         raise TooBig(len(data), limit)
     return data

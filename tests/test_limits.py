@@ -139,3 +139,24 @@ def test_a_file_named_dash_is_reached_as_dot_slash_dash(tmp_path, monkeypatch, d
     written = runner.invoke(main, ["extract", str(stl), "--content", "-o", "./-"])
     assert written.exit_code == 0, written.output
     assert (tmp_path / "-").stat().st_size > 0 and written.stdout == ""
+
+
+def test_read_capped_reads_a_file_whose_size_says_nothing(tmp_path):
+    """/proc files are regular with st_size 0: they are read whole all the same, under the limit.
+    (read_capped asks for the size fstat gives plus one, and reads on when there is more.)"""
+    import os
+
+    from ctlbuild.limits import TooBig, read_capped
+
+    status = "/proc/self/status"
+    if not os.path.exists(status) or os.stat(status).st_size != 0:
+        pytest.skip("no /proc with size-0 files here")
+    data = read_capped(status, 1 << 20)
+    assert b"Name:" in data and len(data) > 100
+    with pytest.raises(TooBig):
+        read_capped(status, 10)
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 100)
+    assert read_capped(path, 100) == b"x" * 100
+    with pytest.raises(TooBig):
+        read_capped(path, 99)

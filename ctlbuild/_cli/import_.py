@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
-from ..build.outputs import atomic_write
+from ..build.outputs import atomic_write, write_if_changed
 from ..errors import OutputError
 from ..lists.importer import import_source
 from ..lists.sources import read_source
@@ -60,9 +61,10 @@ def command(source, output, certs_dir, certs_from, name, kind, this_update_text,
     for warning in result.warnings:
         click.echo(f"ctlbuild: warning: {warning}", err=True)
     output.parent.mkdir(parents=True, exist_ok=True)
+    for folder in {os.path.dirname(path) for path in result.cert_files}:
+        Path(folder).mkdir(parents=True, exist_ok=True)
     for path, pem in result.cert_files.items():
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(Path(path), pem)
+        write_if_changed(path, pem)  # a re-import leaves unchanged certificates as they are
     atomic_write(output, result.text.encode())
     click.echo(f"{output}: {plural(result.entry_count, 'entry', 'entries')}"
                + (f", {plural(len(result.cert_files), 'certificate')} written" if result.cert_files else ""))

@@ -68,6 +68,23 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
         raise
 
 
+def write_if_changed(path: Path | str, data: bytes, mode: int = 0o644) -> bool:
+    """``atomic_write`` unless ``path`` is already a regular file (not a link) with exactly
+    these bytes and this mode: re-importing a release rewrites hundreds of certificate files
+    that did not change, and leaving them alone keeps their dates (make, rsync, backups).
+    Whether it wrote."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode and st.st_size == len(data):
+            with open(path, "rb") as fh:
+                if fh.read(len(data) + 1) == data:
+                    return False
+    except OSError:
+        pass  # absent or unreadable: atomic_write says what is wrong, if anything
+    atomic_write(path, data, mode)
+    return True
+
+
 def _discard(tmp: str) -> None:
     try:
         os.unlink(tmp)

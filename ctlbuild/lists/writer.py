@@ -31,9 +31,15 @@ _TOML_EXTRA_ESCAPES = {0x7F: "\\u007f"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+#: Text that needs no escape at all (most of a list: hex, OID names, file names, names).
+_PLAIN = re.compile('[^"\\\\\x00-\x1f\x7f\ud800-\udfff]*')
+
+
 def toml_string(text: str) -> str:
     """A TOML basic string that reads back as ``text``, whatever it holds: JSON's
     escapes (quote, backslash, U+0000–U+001F) are a subset of TOML's, plus DEL."""
+    if _PLAIN.fullmatch(text):
+        return f'"{text}"'
     if _SURROGATE.search(text):
         # A lone surrogate (an undecodable file name) has no TOML spelling at all.
         raise OutputError(f"{text.encode('utf-8', 'backslashreplace').decode()[:80]!r} is not Unicode "

@@ -64,7 +64,10 @@ def read_private_file(path, what: str, allow_insecure_permissions: bool = False)
 
 def load_private_key(path, passphrase: PassphraseSource | None = None, *,
                      allow_insecure_permissions: bool = False):
-    """An RSA or EC private key from PEM, DER (PKCS#8 or traditional) or PKCS#12."""
+    """An RSA or EC private key from PEM, DER (PKCS#8 or traditional) or PKCS#12.
+
+    An RSA key from PEM or DER is not checked for consistency (its primes against its
+    modulus): sign with it only through ``signer.FileSigner``, which verifies every signature."""
     from cryptography.hazmat.primitives import serialization  # keys only: verify reads certificates
 
     if path and is_pkcs12(path):
@@ -73,10 +76,12 @@ def load_private_key(path, passphrase: PassphraseSource | None = None, *,
     for attempt in (None, "ask"):
         password = None if attempt is None else _ask(passphrase, path)
         try:
+            # RSA keys skip cryptography's consistency check (~0.2 s, more than a small build):
+            # FileSigner verifies every signature it makes with the certificate's public key.
             if b"-----BEGIN" in data:
-                key = serialization.load_pem_private_key(data, password)
+                key = serialization.load_pem_private_key(data, password, unsafe_skip_rsa_key_validation=True)
             else:
-                key = serialization.load_der_private_key(data, password)
+                key = serialization.load_der_private_key(data, password, unsafe_skip_rsa_key_validation=True)
         except TypeError:  # encrypted and no password given (or given for a plain key)
             if attempt is None:
                 continue

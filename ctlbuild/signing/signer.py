@@ -61,7 +61,14 @@ class Signer(ABC):
 
 
 class FileSigner(Signer):
-    """A private key held in memory (loaded from a file by ``ctlbuild.signing.keyfiles``)."""
+    """A private key held in memory (loaded from a file by ``ctlbuild.signing.keyfiles``).
+
+    Every signature is verified with the signer certificate's public key before it is
+    returned. keyfiles loads RSA keys without cryptography's key-consistency check (it costs
+    more than a small build: ~0.2 s), so a damaged key would otherwise go unnoticed; this
+    check catches it at the one moment it matters, and also a faulty CRT computation, whose
+    signature would give the key away to anyone who has it. A signer with no certificate
+    (a bare key, as in tests) is held to its own public key."""
 
     def __init__(self, private_key, certificate: bytes, chain: list[bytes] | None = None,
                  scheme: str | None = None):
@@ -81,14 +88,46 @@ class FileSigner(Signer):
     def sign(self, data: bytes, digest: str) -> bytes:
         if digest not in SIGNING_DIGESTS:
             raise SigningError(f"unknown digest {digest!r} (one of {', '.join(SIGNING_DIGESTS)})")
+        signature = self._sign(data, digest)
+        check_signature(self._verifying_key(), signature, data, self._scheme, digest)
+        return signature
+
+    def _sign(self, data: bytes, digest: str) -> bytes:
         algorithm = hash_algorithm(digest)
         if self._scheme == "ecdsa":
             # RFC 6979 nonces: the same CTL signed twice gives the same bytes.
             return self._key.sign(data, ec.ECDSA(algorithm, deterministic_signing=True))
         if self._scheme == "pss":
-            pad = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
-            return self._key.sign(data, pad, algorithm)
+            return self._key.sign(data, _pss(algorithm), algorithm)
         return self._key.sign(data, padding.PKCS1v15(), algorithm)
+
+    def _verifying_key(self):
+        if not self.certificate:
+            return self._key.public_key()
+        from ..formats.certificates import load_x509  # not at import: the signer is a leaf module
+
+        return load_x509(self.certificate).public_key()
+
+
+def check_signature(public_key, signature: bytes, data: bytes, scheme: str, digest: str) -> None:
+    """SigningError unless ``signature`` over ``data`` verifies with ``public_key``."""
+    from cryptography.exceptions import InvalidSignature
+
+    algorithm = hash_algorithm(digest)
+    try:
+        if scheme == "ecdsa":
+            public_key.verify(signature, data, ec.ECDSA(algorithm))
+        elif scheme == "pss":
+            public_key.verify(signature, data, _pss(algorithm), algorithm)
+        else:
+            public_key.verify(signature, data, padding.PKCS1v15(), algorithm)
+    except (InvalidSignature, TypeError, ValueError):
+        raise SigningError("the signature just made does not verify with the signer certificate's public key "
+                           "(a damaged private key, or not the certificate's); nothing was written") from None
+
+
+def _pss(algorithm: hashes.HashAlgorithm) -> padding.PSS:
+    return padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
 
 
 def _key_kind(key) -> str:

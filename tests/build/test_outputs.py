@@ -322,3 +322,47 @@ def test_the_lock_still_excludes_when_its_holder_removes_the_file(tmp_path):
     release.set()
     thread.join()
     assert not (tmp_path / ".ctlbuild.lock").exists()
+
+
+# -- write_if_changed: a re-import leaves unchanged certificate files alone ------------------------
+
+def test_write_if_changed_leaves_the_same_bytes_alone_and_rewrites_anything_else(tmp_path):
+    from ctlbuild.build.outputs import write_if_changed
+
+    path = tmp_path / "a.crt"
+    assert write_if_changed(path, b"one") is True and path.read_bytes() == b"one"
+    os.utime(path, (1_000_000, 1_000_000))
+    assert write_if_changed(path, b"one") is False and path.stat().st_mtime == 1_000_000
+    assert write_if_changed(path, b"two") is True and path.read_bytes() == b"two"
+    os.chmod(path, 0o600)  # same bytes, other mode: written again, with the mode asked for
+    assert write_if_changed(path, b"two") is True and (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_write_if_changed_replaces_a_link_even_to_the_same_bytes(tmp_path):
+    from ctlbuild.build.outputs import write_if_changed
+
+    elsewhere = tmp_path / "elsewhere.crt"
+    elsewhere.write_bytes(b"same")
+    os.chmod(elsewhere, 0o644)
+    link = tmp_path / "a.crt"
+    link.symlink_to(elsewhere)
+    assert write_if_changed(link, b"same") is True
+    assert not link.is_symlink() and link.read_bytes() == b"same"
+
+
+def test_reimport_rewrites_only_the_certificates_that_changed(tmp_path):
+    from tests.fixtures_ms import fixture
+
+    out = tmp_path / "lists" / "authroot.toml"
+    args = ["import", str(fixture("authrootstl-2018-06-19.cab")), "-o", str(out), "--force",
+            "--certs-from", str(fixture("certs"))]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    certs = sorted((tmp_path / "lists" / "certs").iterdir())
+    assert len(certs) == 370
+    for p in certs:
+        os.utime(p, (1_000_000, 1_000_000))
+    changed = certs[0]
+    changed.write_bytes(b"edited by hand")
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert changed.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----") and changed.stat().st_mtime != 1_000_000
+    assert all(p.stat().st_mtime == 1_000_000 for p in certs[1:])

@@ -229,3 +229,22 @@ def test_element_and_property_caps(monkeypatch):
     with pytest.raises(FormatError, match="more than 10 properties before one context") as caught:
         read_sst(sst_of_empty_properties(11))
     assert caught.value.offset == 8
+
+
+def test_every_property_the_writer_makes_from_the_table_has_a_property_id():
+    """properties_for_entry makes these without SstProperty's own check (formats.sst._property)."""
+    from ctlbuild.ctl import attributes
+    from ctlbuild.formats.sst import SstProperty
+
+    for prop in (attributes.SHA1, *attributes.SST_ORDER):
+        SstProperty(prop.prop_id, b"")  # raises for an id that is not a property's
+
+
+def test_read_objects_equal_those_made_the_ordinary_way():
+    from ctlbuild.formats.sst import SerializedStore, SstContext, SstProperty, read_sst, write_sst
+
+    store = SerializedStore((SstContext("cert", b"\x30\x00", (SstProperty(3, b"a"), SstProperty(11, b"b\0", 7))),
+                             SstContext("ctl", b"\x30\x01\x05", (), 2)))
+    back = read_sst(write_sst(store))
+    assert back == store and hash(back.contexts[0].properties[1]) == hash(store.contexts[0].properties[1])
+    assert isinstance(back.contexts[0].properties, tuple) and back.contexts[1].encoding_type == 2

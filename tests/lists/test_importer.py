@@ -122,3 +122,19 @@ def test_envelope_of_sources_is_found_in_cab_and_stl():
     assert cab.signed.data == stl.signed.data
     assert parse_signed_ctl(stl.signed.data).ctl_der == cab.signed.ctl_der
     assert Path(cab.path).name == "authrootstl-2018-06-19.cab"
+
+
+def test_toml_string_plain_path_spells_what_the_escaping_path_spells():
+    """Text with nothing to escape is quoted as it is; everything else still goes through JSON's
+    escapes (plus DEL): the two must agree on every character."""
+    import json
+
+    from ctlbuild.lists import writer
+
+    texts = [chr(c) for c in range(0x80)] + ["", "abc", "a\"b", "a\\b", "ünï ✓", "\u2028", "C:\\x", "x\x7fy",
+                                              "DigiCert Global Root G2", "certs/AB01.crt"]
+    for text in texts:
+        assert writer.toml_string(text) == json.dumps(text, ensure_ascii=False).translate(
+            writer._TOML_EXTRA_ESCAPES), repr(text)
+    with pytest.raises(Exception, match="not Unicode"):
+        writer.toml_string("bad \udc80 name")

@@ -141,3 +141,68 @@ def test_pkcs12_is_recognised_by_content_and_a_stray_cert_refused(tmp_path, dev_
     assert open_signer(str(blob), passphrase=lambda _p: b"pw").certificate
     with pytest.raises(SignerKeyError, match="not the certificate inside"):
         open_signer(str(blob), ec_keys.signer_cert, passphrase=lambda _p: b"pw")
+
+
+# -- every file signature is verified before it is used (keys load without cryptography's check) ----
+
+def _damaged_copy(key_path, folder):
+    """The dev signer key with its private exponents wrong and its public half intact: it still
+    matches the certificate, loads (keyfiles skips the consistency check), and signs wrongly
+    (OpenSSL's own CRT check falls back to d, which is wrong too)."""
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    good = load_private_key(key_path).private_numbers()
+    bad = rsa.RSAPrivateNumbers(good.p, good.q, good.d + 2, good.dmp1 + 2, good.dmq1 + 2, good.iqmp,
+                                good.public_numbers).private_key(unsafe_skip_rsa_key_validation=True)
+    path = folder / "damaged.key"
+    path.write_bytes(bad.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    os.chmod(path, 0o600)
+    return path
+
+
+def test_a_damaged_rsa_key_is_caught_by_verifying_its_signature(ctl_der, dev_keys, tmp_path):
+    from ctlbuild.errors import SigningError
+
+    signer = open_signer(str(_damaged_copy(dev_keys.signer_key, tmp_path)), dev_keys.signer_cert)
+    with pytest.raises(SigningError, match="does not verify with the signer certificate's public key"):
+        sign_ctl(ctl_der, signer, signing_time=WHEN)
+
+
+def test_build_with_a_damaged_key_fails_in_one_line_and_publishes_nothing(dev_keys, tmp_path):
+    import subprocess
+    import sys
+
+    key = _damaged_copy(dev_keys.signer_key, tmp_path)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "ctlbuild", "build", "examples/diginotar-kb2616676.toml",
+                           "--key", str(key), "--cert", str(dev_keys.signer_cert), "-o", str(out),
+                           "--signing-time", "2024-01-01T00:00:00Z"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "does not verify with the signer certificate" in done.stderr
+    assert not any(p.suffix in (".stl", ".cab", ".sst") for p in out.glob("*"))
+
+
+@pytest.mark.parametrize("scheme", ["pkcs1v15", "pss"])
+def test_a_sound_key_signs_and_the_check_passes(ctl_der, dev_keys, scheme):
+    signer = open_signer(str(dev_keys.signer_key), dev_keys.signer_cert, scheme=scheme)
+    stl = sign_ctl(ctl_der, signer, signing_time=WHEN)
+    assert bytes(parse_signed_ctl(stl).ctl_der) == ctl_der
+
+
+def test_the_check_refuses_a_signature_that_is_not_the_keys(dev_keys):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from ctlbuild.errors import SigningError
+    from ctlbuild.signing.signer import check_signature
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    other = FileSigner(ec.generate_private_key(ec.SECP256R1()), certificate=b"")
+    with pytest.raises(SigningError):
+        check_signature(key.public_key(), other.sign(b"data", "sha256"), b"data", "ecdsa", "sha256")
+    check_signature(key.public_key(), FileSigner(key, certificate=b"").sign(b"data", "sha256"), b"data",
+                    "ecdsa", "sha256")
