@@ -19,6 +19,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from ..ctl.der import DerError, check_whole, read_tlv
 from ..errors import FormatError
 from ..oids import HashAlg
+from .names import attributes
 
 if TYPE_CHECKING:
     from asn1crypto import x509
@@ -181,7 +182,7 @@ class CertInfo:
     der: bytes
 
     @classmethod
-    def from_der(cls, der: bytes, path=None) -> "CertInfo":
+    def from_der(cls, der: bytes, path=None) -> CertInfo:
         try:
             _check_structure(der)
         except (ValueError, TypeError) as exc:
@@ -322,27 +323,18 @@ _STRING_CODECS = {0x0C: "utf-8", 0x13: "latin1", 0x1C: "utf-32-be", 0x1E: "utf-1
 def _name_values(name: bytes) -> dict[str, list[str]] | None:
     """The values of the attributes in ``_NAME_KEYS``, in the name's order; None when one of
     them is not a string this reads exactly as asn1crypto does, or the DER is unexpected."""
-    out: dict[str, list[str]] = {}
     try:
-        _, pos, end = read_tlv(name, 0)
-        while pos < end:
-            tag, rdn, rdn_end = read_tlv(name, pos, end)
-            if tag != 0x31:
-                return None
-            while rdn < rdn_end:
-                tag, atv, atv_end = read_tlv(name, rdn, rdn_end)
-                oid_tag, oid, oid_end = read_tlv(name, atv, atv_end)
-                if tag != 0x30 or oid_tag != 0x06:
+        rdns = attributes(name)
+        out: dict[str, list[str]] = {}
+        for rdn in rdns:
+            for oid, tag, value in rdn:
+                key = _NAME_KEYS.get(oid)
+                if key is None:
+                    continue
+                codec = _STRING_CODECS.get(tag)
+                if codec is None:
                     return None
-                key = _NAME_KEYS.get(name[oid:oid_end])
-                if key is not None:
-                    tag, value, value_end = read_tlv(name, oid_end, atv_end)
-                    codec = _STRING_CODECS.get(tag)
-                    if codec is None or value_end != atv_end:
-                        return None
-                    out.setdefault(key, []).append(name[value:value_end].decode(codec))
-                rdn = atv_end
-            pos = rdn_end
+                out.setdefault(key, []).append(value.decode(codec))
     except (DerError, UnicodeDecodeError):
         return None
     return out

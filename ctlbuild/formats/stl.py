@@ -29,6 +29,7 @@ from ..limits import MAX_DER_DEPTH, MAX_ENVELOPE_ELEMENTS, MAX_SIGNER_INFO_ELEME
 from ..model import Opus
 from ..oids import HASH_NAMES, SIGNING_DIGESTS, Attr, ContentType, SigAlg
 from ..timeutil import iso
+from .names import common_name
 from .sniff import is_signed_data  # noqa: F401  it lives there: sniffing a list imports no asn1crypto
 
 if TYPE_CHECKING:  # the envelope needs only a Signer's interface, never the signing package
@@ -156,90 +157,18 @@ def _facts(signer_infos, certificates) -> list[SignerFacts]:
 def _cert_facts(cert: x509.Certificate, digest: str) -> SignerFacts:
     """The signer's names, serial and notAfter, read from asn1crypto's parse (cryptography
     is not imported to name a signer: ``show --header-only`` would pay 60 ms for it, issue 11).
-    The names are read as cryptography reads them (``_name``), so a certificate whose names
-    cryptography refuses is UNPARSED here too; ``verify`` says what else is wrong with it."""
+    The names are read as cryptography reads them (``names.common_name``), so a certificate
+    whose names cryptography refuses is UNPARSED here too; ``verify`` says what else is
+    wrong with it."""
     try:
         tbs = cert["tbs_certificate"]
-        subject, issuer = _common_name(tbs["subject"].dump()), _common_name(tbs["issuer"].dump())
+        subject, issuer = common_name(tbs["subject"].dump()), common_name(tbs["issuer"].dump())
         serial, not_after = tbs["serial_number"].native, tbs["validity"]["not_after"].native
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         return SignerFacts(UNPARSED, "", None, digest)
     if not isinstance(not_after, datetime):  # asn1crypto's extended_datetime: year 0, which cryptography refuses
         return SignerFacts(UNPARSED, "", None, digest)
     return SignerFacts(subject, issuer, serial, digest, not_after)
-
-
-#: What X.680 lets a PrintableString hold; cryptography refuses a certificate with another byte in one.
-_PRINTABLE = frozenset(b" '()+,-./0123456789:=?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-#: The string types (and BIT/OCTET STRING, times) cryptography takes as a name attribute's value.
-_NAME_VALUE_TAGS = frozenset({0x03, 0x04, 0x0C, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1C, 0x1E})
-#: RFC 4514's short names, as cryptography's ``Name.rfc4514_string`` uses them.
-_RFC4514 = {"2.5.4.3": "CN", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU",
-            "2.5.4.6": "C", "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC",
-            "0.9.2342.19200300.100.1.1": "UID"}
-_COMMON_NAME = "2.5.4.3"
-
-
-def _common_name(name: bytes) -> str:
-    """The CN, as people name CAs; the whole name (RFC 4514) when there is none: what
-    ``formats.certificates.common_name`` gives of cryptography's parse of the same Name."""
-    rdns = _name(name)
-    for rdn in rdns:
-        for oid, value in rdn:
-            if oid == _COMMON_NAME:
-                return str(value)
-    return ",".join("+".join(f"{_RFC4514.get(oid, oid)}={_escape_dn(value)}" for oid, value in rdn)
-                    for rdn in reversed(rdns))
-
-
-def _name(name: bytes) -> list[list[tuple[str, str | bytes]]]:
-    """A Name's RDNs as (OID, value) lists, each value decoded as cryptography decodes it
-    (BMPString UTF-16, UniversalString UTF-32, BIT STRING bytes, any other UTF-8); ValueError
-    for what cryptography refuses: a value of another type, or not what its type says."""
-    s, e = der.expect(name, 0, SEQUENCE)
-    rdns = []
-    for tag, rs, re_, at in der.children(name, s, e):
-        if tag != der.SET:
-            raise DerError("RelativeDistinguishedName is not a SET", at)
-        rdn = []
-        for tag, vs, ve, at in der.children(name, rs, re_):
-            if tag != SEQUENCE:
-                raise DerError("AttributeTypeAndValue is not a SEQUENCE", at)
-            os_, oe = der.expect(name, vs, der.OID, ve)
-            vtag, cs, ce = der.read_tlv(name, oe, ve)
-            if ce != ve or vtag not in _NAME_VALUE_TAGS:
-                raise DerError("name attribute value is not a string", oe)
-            rdn.append((der.decode_oid(bytes(name[os_:oe])), _name_value(vtag, bytes(name[cs:ce]))))
-        rdns.append(rdn)
-    return rdns
-
-
-def _name_value(tag: int, content: bytes) -> str | bytes:
-    if tag == 0x03:
-        return content
-    if tag == 0x1E:
-        return content.decode("utf_16_be")
-    if tag == 0x1C:
-        return content.decode("utf_32_be")
-    if tag == 0x13 and not _PRINTABLE.issuperset(content):
-        raise ValueError("PrintableString holds a character it may not")
-    return content.decode("utf-8")
-
-
-def _escape_dn(value: str | bytes) -> str:
-    """RFC 4514 §2.4 escaping, character for character as cryptography's ``_escape_dn_value``."""
-    if not value:
-        return ""
-    if isinstance(value, bytes):
-        return "#" + value.hex()
-    for char in '\\"+,;<>':
-        value = value.replace(char, "\\" + char)
-    value = value.replace("\0", "\\00")
-    if value[0] == "#" or (value[0] == " " and len(value) > 1):
-        value = "\\" + value
-    if value[-1] == " ":
-        value = value[:-1] + "\\ "
-    return value
 
 
 def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:

@@ -80,54 +80,14 @@ def test_signer_facts_of_every_real_certificate_agree_with_cryptography():
     assert compared > 400
 
 
-def _name_der(attributes, multi=()):
-    from cryptography import x509 as cx509
-
-    rdns = [cx509.RelativeDistinguishedName([a]) for a in attributes]
-    if multi:
-        rdns.append(cx509.RelativeDistinguishedName(multi))
-    return cx509.Name(rdns)
-
-
-def test_a_name_without_a_cn_is_cryptographys_rfc4514_string():
-    from cryptography.x509 import NameAttribute, ObjectIdentifier
-    from cryptography.x509.name import _ASN1Type
-    from cryptography.x509.oid import NameOID
-
-    from ctlbuild.formats.certificates import common_name
-    from ctlbuild.formats.stl import _common_name
-    names = [
-        _name_der([NameAttribute(NameOID.COUNTRY_NAME, "US"),
-                   NameAttribute(NameOID.ORGANIZATION_NAME, ' #Acme, "Ltd" +;<>\\ '),
-                   NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Ünïcode BMP", _ASN1Type.BMPString)],
-                  multi=[NameAttribute(NameOID.LOCALITY_NAME, "x"), NameAttribute(NameOID.DOMAIN_COMPONENT, "y")]),
-        _name_der([NameAttribute(ObjectIdentifier("1.2.3.4"), "#odd"), NameAttribute(NameOID.USER_ID, " ")]),
-        _name_der([NameAttribute(NameOID.STREET_ADDRESS, "a\0b", _ASN1Type.UTF8String),
-                   NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, b"\x00\x01", _ASN1Type.BitString)]),
-        _name_der([NameAttribute(NameOID.ORGANIZATION_NAME, "O"), NameAttribute(NameOID.COMMON_NAME, "The CN")]),
-    ]
-    for name in names:
-        assert _common_name(name.public_bytes()) == common_name(name)
-
-
-def test_a_name_value_cryptography_refuses_is_refused():
-    from ctlbuild.formats.stl import _name
-    for bad in (b"\x13\x02a*", b"\x0c\x01\xff", b"\x1e\x01a", b"\x02\x01\x01"):  # '*', UTF-8, odd BMP, INTEGER
-        atv = b"\x30" + bytes([5 + len(bad)]) + b"\x06\x03\x55\x04\x03" + bad
-        name = b"\x30" + bytes([2 + len(atv)]) + b"\x31" + bytes([len(atv)]) + atv
-        with pytest.raises(ValueError):
-            _name(name)
-
-
 def test_a_not_after_in_year_0_is_unparsed_where_cryptography_gives_no_date_either(dev_keys):
     """asn1crypto reads GeneralizedTime 0000 as its own extended_datetime, not a datetime;
     cryptography loads the certificate but cannot give its notAfter either."""
     from asn1crypto import x509 as ax509
 
     from ctlbuild.ctl import der
-    from ctlbuild.formats.certificates import load_x509
+    from ctlbuild.formats.certificates import load_certificates, load_x509
     from ctlbuild.formats.stl import _cert_facts
-    from ctlbuild.formats.certificates import load_certificates
     cert = ax509.Certificate.load(load_certificates(dev_keys.signer_cert.read_bytes())[0])
     tbs = cert["tbs_certificate"].dump()
     _t, s, e = der.read_tlv(tbs, 0)
