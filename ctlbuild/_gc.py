@@ -41,3 +41,22 @@ def freeze_at_exit() -> None:
     import atexit
 
     atexit.register(gc.freeze)
+
+
+@contextmanager
+def loading_code():
+    """Import a command's modules with the collector paused, then freeze what they made.
+
+    Imports allocate tens of thousands of long-lived objects (classes, functions, specs of
+    asn1crypto, cryptography and pyhanko-certvalidator), and every collection during and
+    after them walks them all again (~35 ms of ``verify``'s 0.4 s). None of it is garbage:
+    ``gc.freeze`` moves it out of the collector's sight for the rest of the process, and
+    what the command then makes is collected as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

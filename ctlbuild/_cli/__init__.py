@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from .._gc import freeze_at_exit
+from .._gc import freeze_at_exit, loading_code
 from .._version import __version__
 from ..errors import CtlbuildError
 from ..reports.terminal import printable
@@ -55,8 +55,10 @@ class _Group(click.Group):
         if name in COMMANDS and name not in self.commands:
             from importlib import import_module
 
-            from .common import harmonise  # --json and --format json, wherever either is taken
-            self.add_command(harmonise(import_module(f".{COMMANDS[name]}", __name__).command), name)
+            with loading_code():
+                from .common import harmonise  # --json and --format json, wherever either is taken
+                module = import_module(f".{COMMANDS[name]}", __name__)
+            self.add_command(harmonise(module.command), name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx):
