@@ -74,13 +74,15 @@ def write_if_changed(path: Path | str, data: bytes, mode: int = 0o644) -> bool:
     that did not change, and leaving them alone keeps their dates (make, rsync, backups).
     Whether it wrote."""
     try:
-        st = os.lstat(path)
-        if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode and st.st_size == len(data):
-            with open(path, "rb") as fh:
-                if fh.read(len(data) + 1) == data:
-                    return False
+        # O_NOFOLLOW and fstat: the file judged is the one read, never a link put in its place.
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # a FIFO: no wait
+        with open(os.open(path, flags), "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if (stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode and st.st_size == len(data)
+                    and fh.read(len(data) + 1) == data):
+                return False
     except OSError:
-        pass  # absent or unreadable: atomic_write says what is wrong, if anything
+        pass  # absent, a link or unreadable: atomic_write replaces it or says what is wrong
     atomic_write(path, data, mode)
     return True
 

@@ -350,6 +350,17 @@ def test_write_if_changed_replaces_a_link_even_to_the_same_bytes(tmp_path):
     assert not link.is_symlink() and link.read_bytes() == b"same"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_write_if_changed_replaces_a_fifo_without_waiting_for_a_writer(tmp_path):
+    """A FIFO planted where a certificate goes: opening it to compare would block for ever."""
+    from ctlbuild.build.outputs import write_if_changed
+
+    path = tmp_path / "a.crt"
+    os.mkfifo(path)
+    assert write_if_changed(path, b"one") is True
+    assert path.is_file() and path.read_bytes() == b"one"
+
+
 def test_reimport_rewrites_only_the_certificates_that_changed(tmp_path):
     from tests.fixtures_ms import fixture
 
