@@ -78,8 +78,10 @@ def write_if_changed(path: Path | str, data: bytes, mode: int = 0o644) -> bool:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # a FIFO: no wait
         with open(os.open(path, flags), "rb") as fh:
             st = os.fstat(fh.fileno())
+            # Ours alone too: a file another user planted (or a hard link to one) is replaced.
+            ours = st.st_nlink == 1 and st.st_uid == getattr(os, "geteuid", lambda: st.st_uid)()
             if (stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode and st.st_size == len(data)
-                    and fh.read(len(data) + 1) == data):
+                    and ours and fh.read(len(data) + 1) == data):
                 return False
     except OSError:
         pass  # absent, a link or unreadable: atomic_write replaces it or says what is wrong

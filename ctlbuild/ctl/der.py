@@ -217,6 +217,8 @@ def columns_equal(data: bytes, pos: int, end: int, size: int, columns: list[int]
     >>> columns_equal(b"ab12ab34ab56", 0, 12, 4, [0, 1]), columns_equal(b"ab12ab34aB56", 0, 12, 4, [0, 1])
     (True, False)
     """
+    if (end - pos) % size:
+        return False  # a part record is not a run of alike records: no proof of it
     width, words, singles = _column_plan(size, columns)
     count = (end - pos) // size
     wide = memoryview(data)[pos:pos + count * size].cast(_WORDS[width]) if words else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cryptography import x509 as cx509
@@ -180,14 +180,17 @@ class CertInfo:
     more than that walk gives."""
 
     der: bytes
+    #: cryptography parsed it: only then is the DER walk trusted to read what asn1crypto
+    #: reads (asn1crypto takes DER cryptography refuses, and reads some of it otherwise).
+    walkable: bool = field(default=False, compare=False, repr=False)
 
     @classmethod
     def from_der(cls, der: bytes, path=None) -> CertInfo:
         try:
-            _check_structure(der)
+            walkable = _check_structure(der)
         except (ValueError, TypeError) as exc:
             raise FormatError(f"not an X.509 certificate ({_first_line(exc)})", path=path) from None
-        return cls(der)
+        return cls(der, walkable)
 
     @_lazy
     def cert(self) -> x509.Certificate:
@@ -199,7 +202,7 @@ class CertInfo:
 
     @_lazy
     def _parts(self) -> _Parts | None:
-        return _parts(self.der)
+        return _parts(self.der) if self.walkable else None
 
     def _element(self, name: str, fallback) -> bytes:
         """The DER of one tbsCertificate element, from the walk, else from asn1crypto."""
@@ -229,8 +232,13 @@ class CertInfo:
         if parts is not None:
             ski = parts.ski
         else:
-            value = self.cert.key_identifier_value
-            ski = None if value is None else value.native
+            try:
+                value = self.cert.key_identifier_value
+                ski = None if value is None else value.native
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                # cryptography reads extensions only when asked, so it took the certificate.
+                raise FormatError(f"certificate {self.sha1.hex()}: its subjectKeyIdentifier does not "
+                                  f"decode ({_first_line(exc)})") from None
         if ski is not None:
             return ski
         return hashlib.sha1(self._spki).digest()
@@ -327,7 +335,7 @@ def _name_values(name: bytes) -> dict[str, list[str]] | None:
         rdns = attributes(name)
         out: dict[str, list[str]] = {}
         for rdn in rdns:
-            for oid, tag, value in rdn:
+            for oid, tag, value, _raw in rdn:
                 key = _NAME_KEYS.get(oid)
                 if key is None:
                     continue
@@ -374,31 +382,45 @@ def same_public_key(a, b) -> bool:
     return a.public_bytes(*fmt) == b.public_bytes(*fmt)
 
 
-def _check_structure(der: bytes) -> None:
+def _check_structure(der: bytes) -> bool:
     """Parse the whole certificate once, so a broken one fails here and not later.
     cryptography's Rust parser does it at a fraction of asn1crypto's cost; it refuses
     a few old roots Microsoft still lists (negative serial numbers), which asn1crypto's
-    full parse then judges."""
+    full parse then judges. Whether cryptography took it."""
     try:
         load_x509(der)
+        return True
     except ValueError:
         from asn1crypto import x509
 
         x509.Certificate.load(der, strict=True).native
+        return False
 
 
 def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
 
 
+#: A name asn1crypto cannot decode (cryptography decodes names only when asked, so it took
+#: the certificate): what verify's pool calls one too.
+UNDECODABLE_NAME = "(undecodable name)"
+
+
 def _display_name(name: x509.Name, keys: tuple[str, ...]) -> str:
     """The last value of the first of ``keys`` the name has, else the whole name."""
-    native = name.native
+    try:
+        native = name.native
+        return _first_of(native, keys) or name.human_friendly
+    except (ValueError, TypeError, KeyError, IndexError):
+        return UNDECODABLE_NAME
+
+
+def _first_of(native: dict, keys: tuple[str, ...]) -> str | None:
     for key in keys:
         value = native.get(key)
         if value:
             return value[-1] if isinstance(value, list) else value
-    return name.human_friendly
+    return None
 
 
 def load_certificates(data: bytes, path=None) -> list[bytes]:

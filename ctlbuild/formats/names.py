@@ -17,8 +17,9 @@ from __future__ import annotations
 from ..ctl import der
 from ..ctl.der import DerError
 
-#: One attribute of an RDN: its type's OID (content octets), its value's tag and content octets.
-Attribute = tuple[bytes, int, bytes]
+#: One attribute of an RDN: its type's OID (content octets), its value's tag and content
+#: octets, and the whole AttributeTypeAndValue as encoded (what a SET's DER order compares).
+Attribute = tuple[bytes, int, bytes, bytes]
 
 
 def attributes(name: bytes) -> list[list[Attribute]]:
@@ -37,7 +38,7 @@ def attributes(name: bytes) -> list[list[Attribute]]:
             vtag, cs, ce = der.read_tlv(name, oe, ve)
             if ce != ve:
                 raise DerError("AttributeTypeAndValue holds more than a type and a value", oe)
-            rdn.append((bytes(name[os_:oe]), vtag, bytes(name[cs:ce])))
+            rdn.append((bytes(name[os_:oe]), vtag, bytes(name[cs:ce]), bytes(name[at:ve])))
         rdns.append(rdn)
     return rdns
 
@@ -51,6 +52,7 @@ _RFC4514 = {"2.5.4.3": "CN", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "
             "2.5.4.6": "C", "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC",
             "0.9.2342.19200300.100.1.1": "UID"}
 _COMMON_NAME = bytes.fromhex("550403")  # 2.5.4.3, content octets
+_UNIQUE_IDENTIFIER = bytes.fromhex("55042d")  # 2.5.4.45, x500UniqueIdentifier: a BIT STRING
 
 
 def common_name(name: bytes) -> str:
@@ -58,13 +60,34 @@ def common_name(name: bytes) -> str:
     ``formats.certificates.common_name`` gives of cryptography's parse of the same Name.
     ValueError (DerError) for a Name cryptography refuses: a value of a type it does not
     take as a name's, or not what its type says."""
-    rdns = [[(oid, _name_value(tag, value)) for oid, tag, value in rdn] for rdn in attributes(name)]
+    rdns = [_rdn(rdn) for rdn in attributes(name)]
     for rdn in rdns:
         for oid, value in rdn:
             if oid == _COMMON_NAME:
                 return str(value)
     return ",".join("+".join(f"{_rfc4514_type(oid)}={_escape_dn(value)}" for oid, value in rdn)
                     for rdn in reversed(rdns))
+
+
+def _rdn(rdn: list[Attribute]) -> list[tuple[bytes, str | bytes]]:
+    """One RDN's (OID, value) pairs, refused (ValueError) where cryptography refuses it: an
+    empty SET, one attribute twice, a multi-valued SET out of DER order, a non-minimal OID."""
+    if not rdn:
+        raise ValueError("an empty RelativeDistinguishedName")
+    if len(rdn) > 1:
+        raws = [raw for *_, raw in rdn]
+        if raws != sorted(raws):
+            raise ValueError("RelativeDistinguishedName not in DER SET order")
+        if len(set(raws)) != len(raws):
+            raise ValueError("an attribute twice in one RelativeDistinguishedName")
+    out = []
+    for oid, tag, value, _raw in rdn:
+        if not oid or oid[0] == 0x80 or any(b == 0x80 and oid[i - 1] < 0x80 for i, b in enumerate(oid) if i):
+            raise ValueError("an attribute type OID not minimally encoded")
+        if tag == 0x03 and oid != _UNIQUE_IDENTIFIER:  # cryptography takes bytes only there
+            raise ValueError("a BIT STRING value of an attribute other than x500UniqueIdentifier")
+        out.append((oid, _name_value(tag, value)))
+    return out
 
 
 def _rfc4514_type(oid: bytes) -> str:

@@ -88,7 +88,11 @@ class FileSigner(Signer):
     def sign(self, data: bytes, digest: str) -> bytes:
         if digest not in SIGNING_DIGESTS:
             raise SigningError(f"unknown digest {digest!r} (one of {', '.join(SIGNING_DIGESTS)})")
-        signature = self._sign(data, digest)
+        try:
+            signature = self._sign(data, digest)
+        except ValueError as exc:  # a key that loaded unchecked (see keyfiles) but cannot sign
+            raise SigningError(f"the signing key cannot sign: {exc}; it is damaged, or not the key "
+                               "its certificate names") from None
         check_signature(self._verifying_key(), signature, data, self._scheme, digest)
         return signature
 

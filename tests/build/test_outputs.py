@@ -361,6 +361,19 @@ def test_write_if_changed_replaces_a_fifo_without_waiting_for_a_writer(tmp_path)
     assert path.is_file() and path.read_bytes() == b"one"
 
 
+def test_write_if_changed_replaces_a_hard_link_to_the_same_bytes(tmp_path):
+    """A second name for another file (planted, or another user's) is not ours to keep."""
+    from ctlbuild.build.outputs import write_if_changed
+
+    elsewhere = tmp_path / "elsewhere.crt"
+    elsewhere.write_bytes(b"same")
+    os.chmod(elsewhere, 0o644)
+    path = tmp_path / "a.crt"
+    os.link(elsewhere, path)
+    assert write_if_changed(path, b"same") is True
+    assert path.stat().st_nlink == 1 and elsewhere.stat().st_nlink == 1
+
+
 def test_reimport_rewrites_only_the_certificates_that_changed(tmp_path):
     from tests.fixtures_ms import fixture
 

@@ -156,3 +156,56 @@ def test_a_single_pem_block_reads_as_the_line_reader_reads_it(monkeypatch):
     fast = [_read(v) for v in cases]
     monkeypatch.setattr(certificates, "_single_pem", lambda data: None)
     assert [_read(v) for v in cases] == fast
+
+
+# -- DER that cryptography refuses or reads only when asked (a reviewer's cases) -----------------
+
+def _rebuilt(der: bytes, *, subject: bytes | None = None, extensions: list[bytes] | None = None) -> bytes:
+    """``der`` with its subject and/or extensions swapped for raw DER (signature left stale)."""
+    def kids(buf, start, end):
+        return [bytes(buf[at:e]) for _t, _s, e, at in asn.children(buf, start, end)]
+
+    _, s, e = asn.read_tlv(der, 0)
+    tbs, *rest = kids(der, s, e)
+    _, ts, te = asn.read_tlv(tbs, 0)
+    fields = kids(tbs, ts, te)  # version, serial, signature, issuer, validity, subject, spki, [3]
+    if subject is not None:
+        fields[5] = subject
+    if extensions is not None:
+        fields[7] = asn.tlv(0xA3, asn.seq(*extensions))
+    return asn.seq(asn.seq(*fields), *rest)
+
+
+SKI = asn.oid("2.5.29.14")
+
+
+def test_a_certificate_cryptography_refuses_is_read_by_asn1crypto_not_the_walk():
+    """An extension of four elements: asn1crypto takes the first OCTET STRING, a walk that
+    trusted the DER would take the last."""
+    ext = asn.seq(SKI, asn.tlv(1, b"\xff"), asn.octets(asn.octets(b"\x44" * 20)),
+                  asn.octets(asn.octets(b"\x55" * 20)))
+    der = _rebuilt(_make(), extensions=[ext])
+    with pytest.raises(ValueError):
+        certificates.load_x509(der)
+    info = CertInfo.from_der(der)
+    assert not info.walkable and info._parts is None
+    assert info.key_id == x509.Certificate.load(der).key_identifier_value.native == b"\x44" * 20
+
+
+def test_a_name_only_cryptography_takes_is_named_undecodable():
+    """cryptography decodes names only when asked; asn1crypto cannot decode a VisibleString
+    CN with a byte over 0x7f: the certificate is named so, not an internal error."""
+    name = asn.seq(asn.set_of([asn.seq(asn.oid(CN), asn.tlv(0x1A, b"caf\xe9"))]))
+    der = _rebuilt(_make(), subject=name)
+    certificates.load_x509(der)
+    info = CertInfo.from_der(der)
+    assert info.walkable and info.subject == certificates.UNDECODABLE_NAME
+
+
+def test_a_key_identifier_that_does_not_decode_is_a_format_error():
+    from ctlbuild.errors import FormatError
+
+    ext = asn.seq(SKI, asn.octets(asn.tlv(0x24, asn.octets(b"ab"))))  # a constructed OCTET STRING
+    info = CertInfo.from_der(_rebuilt(_make(), extensions=[ext]))
+    with pytest.raises(FormatError, match="subjectKeyIdentifier does not decode"):
+        info.key_id

@@ -61,4 +61,27 @@ def test_the_walk_refuses_what_is_not_a_name(name):
 
 def test_the_walk_gives_each_attribute_raw():
     name = b"\x30\x12\x31\x10\x30\x06\x06\x01\x55\x0c\x01\x61\x30\x06\x06\x01\x56\x13\x01\x62"
-    assert attributes(name) == [[(b"\x55", 0x0C, b"a"), (b"\x56", 0x13, b"b")]]
+    assert attributes(name) == [[(b"\x55", 0x0C, b"a", name[4:12]), (b"\x56", 0x13, b"b", name[12:])]]
+
+
+def _one_rdn(*atvs: bytes) -> bytes:
+    from ctlbuild.ctl import der
+    return der.seq(der.set_of(list(atvs)) if atvs else der.tlv(0x31, b""))
+
+
+@pytest.mark.parametrize("name, why", [
+    (_one_rdn(), "empty"),
+    (b"\x30\x12\x31\x10" + b"\x30\x06\x06\x01\x55\x0c\x01\x61" * 2, "twice"),
+    (_one_rdn(b"\x30\x0a\x06\x03\x55\x04\x03\x03\x03\x00\x61\x62"), "BIT STRING"),  # a CN as a BIT STRING
+    (_one_rdn(b"\x30\x0a\x06\x04\x55\x80\x04\x03\x0c\x02\x61\x62"), "minimally"),  # 2.5.4.3 as 55 80 04 03
+])
+def test_names_cryptography_refuses_are_refused(name, why):
+    from ctlbuild.formats.names import common_name
+    with pytest.raises(ValueError, match=why):
+        common_name(name)
+
+
+def test_a_unique_identifier_is_a_bit_string_in_hex():
+    from ctlbuild.formats.names import common_name
+    uid = b"\x30\x09\x06\x03\x55\x04\x2d\x03\x02\x00\x61"
+    assert common_name(_one_rdn(uid)) == "2.5.4.45=#0061"

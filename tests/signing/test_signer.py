@@ -172,6 +172,28 @@ def test_a_damaged_rsa_key_is_caught_by_verifying_its_signature(ctl_der, dev_key
         sign_ctl(ctl_der, signer, signing_time=WHEN)
 
 
+def test_a_key_too_damaged_to_sign_is_a_signing_error(dev_keys, tmp_path):
+    """A prime of 0 (cryptography's own constructor refuses it; the DER is edited): OpenSSL
+    will not sign with it at all, and that is a SigningError too, not a ValueError."""
+    import os
+
+    from asn1crypto import keys
+    from cryptography.hazmat.primitives import serialization
+
+    from ctlbuild.errors import SigningError
+
+    good = load_private_key(dev_keys.signer_key).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    damaged = keys.RSAPrivateKey.load(good)
+    damaged["prime1"] = 0
+    path = tmp_path / "p0.der"
+    path.write_bytes(damaged.dump(force=True))
+    os.chmod(path, 0o600)
+    signer = open_signer(str(path), dev_keys.signer_cert)
+    with pytest.raises(SigningError, match="cannot sign"):
+        signer.sign(b"data", "sha256")
+
+
 def test_build_with_a_damaged_key_fails_in_one_line_and_publishes_nothing(dev_keys, tmp_path):
     import subprocess
     import sys
