@@ -72,10 +72,29 @@ def describe(limit: int) -> str:
     return f"{limit // MiB} MiB" if limit >= MiB and limit % MiB == 0 else f"{limit} bytes"
 
 
+class _StdinPath(type(Path())):
+    """The type of STDIN_PATH. pathlib makes every path derived from it (``parent``, joins)
+    an instance of this class too; none of them is STDIN_PATH, so none is standard input."""
+
+
+#: The one Path that means standard input: the ``-`` a command line gave (``_cli.common.PathArg``).
+#: A Path that only *spells* ``-`` is a file: pathlib folds ``./-`` (a folder's file named
+#: ``-``, a list's ``cert = "-"`` joined to its folder ``.``) into ``-``, so the spelling cannot
+#: tell them apart; identity can.
+STDIN_PATH = _StdinPath(STDIN)
+
+
 def is_stdin(path) -> bool:
-    """Only ``-`` means standard input. ``<stdin>`` is how messages name it, never read as
-    stdin: a file of that name is a file like any other."""
-    return str(path) == STDIN
+    """True for STDIN_PATH, and for the str ``-`` (a library caller's way to say it), only:
+    any other Path is a file, whatever it spells. ``<stdin>`` is how messages name standard
+    input, never read as it: a file of that name is a file like any other."""
+    return path is STDIN_PATH or (type(path) is str and path == STDIN)
+
+
+def as_path(path) -> Path:
+    """``Path(path)`` that keeps standard input standard input: what a reader calls on the
+    path it was given (``Path(STDIN_PATH)`` is a new Path, a file named ``-``)."""
+    return STDIN_PATH if is_stdin(path) else Path(path)
 
 
 def read_capped(path, limit: int) -> bytes:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..limits import STDIN
+from ..limits import STDIN, STDIN_PATH
 from ..reports.i18n import LANGUAGES
 from ..reports.terminal import plural  # noqa: F401 - the commands import it from here
 from ..thumbprint import STYLES
@@ -23,13 +23,16 @@ PROGRESS_THRESHOLD = 50_000
 
 
 class PathArg(click.Path):
-    """click.Path that keeps ``./-`` a file. pathlib folds it into ``-``, which every reader
-    takes for standard input (limits.is_stdin), so a path that is ``-`` only once folded
-    is made absolute: ``show ./-`` reads the file named ``-``, as in every POSIX tool."""
+    """click.Path whose ``-``, exactly as typed, is limits.STDIN_PATH: the one path every reader
+    takes for standard input (limits.is_stdin). Any other path is a file, even one pathlib
+    folds into ``-``: ``show ./-`` reads the file named ``-``, as in every POSIX tool (made
+    absolute as well, so that its message and any str() of it never spell a bare ``-``)."""
 
     def convert(self, value, param, ctx):
+        if value is STDIN_PATH or (isinstance(value, str) and value == STDIN):
+            return STDIN_PATH
         path = super().convert(value, param, ctx)
-        if str(path) == STDIN and str(value) != STDIN:
+        if str(path) == STDIN:
             return type(path)(os.path.abspath(value))
         return path
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..limits import STDIN
+from ..limits import is_stdin
 from ..lists.sources import extract
 from .common import PathArg
 
@@ -33,7 +33,7 @@ def command(file, what, output):
     if what is None:
         raise UsageError("say what to extract: --content or --stl")
     data = extract(file, what)
-    if str(output) == STDIN:
+    if is_stdin(output):
         sys.stdout.flush()
         out = getattr(sys.stdout, "buffer", None)
         if out is None:  # pragma: no cover - a text-only stdout

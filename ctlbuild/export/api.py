@@ -43,7 +43,7 @@ def export(source, to: str, output, *, at: datetime, purposes=DEFAULT_PURPOSES, 
     oids = _purposes(purposes)
     if not_before not in NOT_BEFORE_MODES:
         raise UsageError(f"not_before must be one of {', '.join(NOT_BEFORE_MODES)}, not {not_before!r}")
-    src = read_ctl(Path(source))
+    src = read_ctl(source)  # read_source keeps a command line's `-` standard input
     tl = src.trust_list
     if tl.kind == "disallowed" and not fmt.capabilities.blocklist:
         blockers = ", ".join(n for n, f in FORMATS.items() if f.capabilities.blocklist)

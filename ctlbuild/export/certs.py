@@ -18,6 +18,7 @@ from ..errors import FormatError
 from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import SST, sniff
 from ..formats.sst import read_sst
+from ..limits import as_path
 from ..lists.sources import read_bytes
 from ..oids import HashAlg
 
@@ -83,7 +84,7 @@ def load_pool(paths, certificates=(), subject_algorithm: str = HashAlg.SHA1) -> 
     for der in certificates:
         pool.add(der, origin="the source")
     for path in paths:
-        path = Path(path)
+        path = as_path(path)
         files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")) \
             if path.is_dir() else [path]
         if path.is_dir() and not files:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import FormatError
+from ..limits import as_path, is_stdin
 from ..formats.stl import signer_facts
 from ..lists.sources import Source, read_source
 from .releases import RELEASE_SUFFIXES, release_from_source
@@ -88,8 +89,8 @@ def status_sources(paths: Sequence) -> list[Source]:
     folder, files holding no CTL (a store of certificates alone) are not releases and are
     passed over, but a folder with none at all is an error."""
     out = []
-    for path in map(Path, paths):
-        if not path.is_dir():
+    for path in map(as_path, paths):
+        if is_stdin(path) or not path.is_dir():
             out.append(read_source(path))
             continue
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RELEASE_SUFFIXES

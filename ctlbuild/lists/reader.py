@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .._gc import paused as gc_paused
 from ..errors import ListError
-from ..limits import STDIN_NAME, is_stdin
+from ..limits import STDIN_NAME, as_path, is_stdin
 from ..model import AlikeEntries, TrustList
 from .bounded import read_list_file
 from .entries import read_entries
@@ -40,7 +40,7 @@ class LoadedList:
 
 
 def load_list(path, text: str | None = None) -> LoadedList:
-    path = Path(path)
+    path = as_path(path)
     if text is None:
         raw = read_list_file(path)
         if is_stdin(path):  # `build -`: messages name <stdin>; relative paths are the current folder's

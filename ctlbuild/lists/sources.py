@@ -18,7 +18,7 @@ from ..ctl.der import check_whole
 from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, is_signed_data, sniff
-from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, folder_files, is_stdin, read_capped
+from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, as_path, folder_files, is_stdin, read_capped
 from ..model import TrustList
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def read_source(path: Path, progress: Callable[[int, int], None] | None = None, 
     """``progress(done, total)`` is told how many entries are decoded (``decode_ctl``).
     ``entries=False`` decodes a CTL's header only and counts its entries (``show
     --header-only`` of a 1M-entry file in the time of its start-up); a list is read whole."""
-    path = Path(path)
+    path = as_path(path)
     if not is_stdin(path) and path.is_dir():
         return Source(path, CERTS, certificates=_folder_certificates(path))
     if not entries and not is_stdin(path):

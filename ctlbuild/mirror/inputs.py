@@ -86,7 +86,7 @@ class CertificatePool:
     @classmethod
     def from_folders(cls, folders) -> "CertificatePool":
         """Every certificate in each folder (PEM or DER files; a file that is none is an error)."""
-        return cls([der for folder in folders or () for der in read_source(Path(folder)).certificates])
+        return cls([der for folder in folders or () for der in read_source(folder).certificates])
 
     def certificate_for(self, entry: Entry, subject_algorithm: str) -> bytes | None:
         """The DER certificate ``entry`` names: its own, else one from the pool."""

@@ -27,6 +27,7 @@ from ..limits import (
     MAX_CERT_FOLDER_BYTES,
     MAX_INPUT_FILE,
     TooBig,
+    as_path,
     describe,
     folder_files,
     is_stdin,
@@ -48,7 +49,7 @@ class CertificateNames:
         names = cls()
         budget = [MAX_CERT_FOLDER_BYTES]
         for path in paths:
-            path = Path(path)
+            path = as_path(path)
             if not is_stdin(path) and path.is_dir():
                 names._folder(path, budget)
             else:

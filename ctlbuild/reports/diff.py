@@ -31,7 +31,7 @@ from ..ctl.encode import encode_ctl
 from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CTL, STL, sniff
-from ..limits import is_stdin
+from ..limits import as_path, is_stdin
 from ..lists.sources import Source, ctl_name, holding_ctl, read_bytes, read_ctl, shown_path, source_from_bytes
 from ..model import Entry, Extension, TrustList
 from ..oids import Attr, CtlExt
@@ -210,7 +210,7 @@ def read_side(path) -> Side:
     """A file to diff. Signed CTLs (.stl, or inside a .cab) are read up to their header and
     their entries left as bytes; everything else (lists, stores, bare CTLs) is read as
     ``read_source`` reads it."""
-    path = Path(path)
+    path = as_path(path)
     if is_stdin(path) or not path.is_dir():
         data, stdin = read_bytes(path), is_stdin(path)
         path = shown_path(path)
