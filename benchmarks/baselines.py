@@ -49,11 +49,11 @@ def hash_verify(path: str, cert_path: str, sig_path: str) -> None:
 def verify_imports(args: list[str]) -> None:
     """With ctlbuild's exit (``ctlbuild._gc.freeze_at_exit``): without it the collector's
     last walks over these libraries' objects cost ~0.1 s more than ``verify`` pays."""
-    import atexit
-    import gc
     import importlib
 
-    atexit.register(gc.freeze)
+    from ctlbuild._gc import freeze_at_exit
+
+    freeze_at_exit()
     for name in VERIFY_IMPORTS:
         importlib.import_module(name)
     if args:

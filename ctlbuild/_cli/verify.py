@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..errors import CtlbuildError, UsageError
-from ..lists.sources import shown_path, signed_view
+from ..limits import shown_path
+from ..lists.sources import signed_view
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
 from ..verify.verifier import FAIL, WARN, verify_ctl

@@ -311,12 +311,9 @@ class CertInfo:
         parts = self._parts
         if parts is not None:
             found = _name_values(self.der[getattr(parts, which)])
-            if found is not None:
-                for key in keys:
-                    values = found.get(key, ())
-                    # asn1crypto's native: one value as itself (skipped when empty), several as a list
-                    if len(values) > 1 or (values and values[0]):
-                        return values[-1]
+            picked = None if found is None else _first_of(found, keys)
+            if picked is not None:
+                return picked
         return _display_name(getattr(self.cert, which), keys)
 
 
@@ -409,17 +406,19 @@ UNDECODABLE_NAME = "(undecodable name)"
 def _display_name(name: x509.Name, keys: tuple[str, ...]) -> str:
     """The last value of the first of ``keys`` the name has, else the whole name."""
     try:
-        native = name.native
-        return _first_of(native, keys) or name.human_friendly
+        values = {key: value if isinstance(value, list) else [value] for key, value in name.native.items()}
+        return _first_of(values, keys) or name.human_friendly
     except (ValueError, TypeError, KeyError, IndexError):
         return UNDECODABLE_NAME
 
 
-def _first_of(native: dict, keys: tuple[str, ...]) -> str | None:
+def _first_of(values: dict[str, list], keys: tuple[str, ...]) -> str | None:
+    """The last value of the first of ``keys`` the name has, by asn1crypto's rule: its
+    native gives one value as itself (skipped when empty) and several as a list."""
     for key in keys:
-        value = native.get(key)
-        if value:
-            return value[-1] if isinstance(value, list) else value
+        found = values.get(key, ())
+        if len(found) > 1 or (found and found[0]):
+            return found[-1]
     return None
 
 

@@ -47,10 +47,11 @@ def attributes(name: bytes) -> list[list[Attribute]]:
 _PRINTABLE = frozenset(b" '()+,-./0123456789:=?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 #: The string types (and BIT/OCTET STRING, times) cryptography takes as a name attribute's value.
 _NAME_VALUE_TAGS = frozenset({0x03, 0x04, 0x0C, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1C, 0x1E})
-#: RFC 4514's short names, as cryptography's ``Name.rfc4514_string`` uses them.
-_RFC4514 = {"2.5.4.3": "CN", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU",
-            "2.5.4.6": "C", "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC",
-            "0.9.2342.19200300.100.1.1": "UID"}
+#: RFC 4514 §3's short names (as cryptography's ``Name.rfc4514_string`` uses them): the
+#: attribute types written by name; all others by OID.
+RFC4514_NAMES = {"2.5.4.3": "CN", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU",
+                 "2.5.4.6": "C", "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC",
+                 "0.9.2342.19200300.100.1.1": "UID"}
 _COMMON_NAME = bytes.fromhex("550403")  # 2.5.4.3, content octets
 _UNIQUE_IDENTIFIER = bytes.fromhex("55042d")  # 2.5.4.45, x500UniqueIdentifier: a BIT STRING
 
@@ -92,7 +93,7 @@ def _rdn(rdn: list[Attribute]) -> list[tuple[bytes, str | bytes]]:
 
 def _rfc4514_type(oid: bytes) -> str:
     dotted = der.decode_oid(oid)
-    return _RFC4514.get(dotted, dotted)
+    return RFC4514_NAMES.get(dotted, dotted)
 
 
 def _name_value(tag: int, content: bytes) -> str | bytes:

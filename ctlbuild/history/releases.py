@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 
 from ..ctl.encode import encode_ctl
 from ..errors import FormatError, UsageError
-from ..limits import as_path, is_stdin
+from ..limits import as_path, is_folder
 from ..lists.sources import Source, read_source
 from ..model import TrustList
 
@@ -73,7 +73,7 @@ def read_releases(paths: Iterable) -> list[Release]:
     (their files ending in ``RELEASE_SUFFIXES``, not descended into)."""
     out: list[Release] = []
     for path in map(as_path, paths):
-        if is_stdin(path) or not path.is_dir():
+        if not is_folder(path):
             out.append(release_from_source(read_source(path)))
             continue
         found = [s for s in map(read_source, _folder_files(path)) if s.trust_list is not None]

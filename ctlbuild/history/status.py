@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import FormatError
-from ..limits import as_path, is_stdin
 from ..formats.stl import signer_facts
+from ..limits import as_path, is_folder
 from ..lists.sources import Source, read_source
 from .releases import RELEASE_SUFFIXES, release_from_source
 
@@ -90,7 +90,7 @@ def status_sources(paths: Sequence) -> list[Source]:
     passed over, but a folder with none at all is an error."""
     out = []
     for path in map(as_path, paths):
-        if is_stdin(path) or not path.is_dir():
+        if not is_folder(path):
             out.append(read_source(path))
             continue
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RELEASE_SUFFIXES

@@ -21,11 +21,10 @@ from ..limits import (
     MAX_LIST_FILE,
     MAX_THUMBPRINT_FILE,
     MAX_THUMBPRINT_LINE,
-    STDIN_NAME,
     TooBig,
     describe,
-    is_stdin,
     read_capped,
+    shown_path,
 )
 
 
@@ -45,9 +44,9 @@ def read_list_file(path: Path) -> bytes:
     try:
         return read_capped(path, MAX_LIST_FILE)
     except TooBig as exc:
-        raise ListError(f"list file is {exc}", path=STDIN_NAME if is_stdin(path) else path) from None
+        raise ListError(f"list file is {exc}", path=shown_path(path)) from None
     except OSError as exc:
-        raise ListError(f"cannot read list ({exc.strerror})", path=STDIN_NAME if is_stdin(path) else path) from None
+        raise ListError(f"cannot read list ({exc.strerror})", path=shown_path(path)) from None
 
 
 def read_cert_file(path: Path, shown) -> bytes:

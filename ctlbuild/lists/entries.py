@@ -44,7 +44,7 @@ def read_entries(check: Checker, subject_algorithm: str, cert_properties: bool, 
 # -- entries shared between the lists of one history ------------------------------------------
 
 #: The scope of ``shared_entries``: (subject algorithm, [defaults] key) → the identifier as
-#: written → (the table, its Entry, the list of it that ``entry`` returns).
+#: written → (the table, the list of its Entry that ``entry`` returns).
 _SHARED: ContextVar[dict | None] = ContextVar("ctlbuild_shared_entries", default=None)
 #: Tables one scope remembers for one [defaults] (past it, tables are read as ever).
 _SHARED_LIMIT = 1 << 20
@@ -126,7 +126,7 @@ class _EntryReader:
                 identifier = table.get(id_field)
                 known = memo.get(identifier) if type(identifier) is str else None
             if known is not None and known[0] == table:  # read before, value for value (shared_entries)
-                made = known[2]
+                made = known[1]
             else:
                 made = self.entry(table, index, defaults)
             if type(made) is list:  # (type, not isinstance(AlikeEntries): an ABC check per table)
@@ -167,7 +167,7 @@ class _EntryReader:
         if memo is not None and len(memo) < _SHARED_LIMIT and _table_key(t) is not None:
             identifier = t.get(self.id_field)
             if type(identifier) is str:  # what the next list's same table is looked up by
-                memo[identifier] = (t, entry, [entry])
+                memo[identifier] = (t, [entry])
         return [entry]
 
     def from_sources(self, t, index, defaults):

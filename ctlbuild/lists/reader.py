@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .._gc import paused as gc_paused
 from ..errors import ListError
-from ..limits import STDIN_NAME, as_path, is_stdin
+from ..limits import as_path, shown_path
 from ..model import AlikeEntries, TrustList
 from .bounded import read_list_file
 from .entries import read_entries
@@ -43,8 +43,7 @@ def load_list(path, text: str | None = None) -> LoadedList:
     path = as_path(path)
     if text is None:
         raw = read_list_file(path)
-        if is_stdin(path):  # `build -`: messages name <stdin>; relative paths are the current folder's
-            path = Path(STDIN_NAME)
+        path = shown_path(path)  # `build -`: messages name <stdin>; relative paths are the current folder's
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

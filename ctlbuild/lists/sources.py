@@ -18,7 +18,16 @@ from ..ctl.der import check_whole
 from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, is_signed_data, sniff
-from ..limits import MAX_INPUT_FILE, STDIN_NAME, TooBig, as_path, folder_files, is_stdin, read_capped
+from ..limits import (
+    MAX_INPUT_FILE,
+    TooBig,
+    as_path,
+    folder_files,
+    is_folder,
+    is_stdin,
+    read_capped,
+    shown_path,
+)
 from ..model import TrustList
 
 if TYPE_CHECKING:
@@ -57,11 +66,6 @@ class Source:
         return signer_facts(self.signed) if self.signed else []
 
 
-def shown_path(path) -> Path:
-    """How messages name an input: ``-`` is ``<stdin>``."""
-    return Path(STDIN_NAME) if is_stdin(path) else Path(path)
-
-
 def read_bytes(path: Path) -> bytes:
     """An input file's bytes (``-``: standard input), at most MAX_INPUT_FILE of them."""
     try:
@@ -80,7 +84,7 @@ def read_source(path: Path, progress: Callable[[int, int], None] | None = None, 
     ``entries=False`` decodes a CTL's header only and counts its entries (``show
     --header-only`` of a 1M-entry file in the time of its start-up); a list is read whole."""
     path = as_path(path)
-    if not is_stdin(path) and path.is_dir():
+    if is_folder(path):
         return Source(path, CERTS, certificates=_folder_certificates(path))
     if not entries and not is_stdin(path):
         mapped = _mapped_signed_ctl(path)

@@ -30,8 +30,9 @@ from ..limits import (
     as_path,
     describe,
     folder_files,
-    is_stdin,
+    is_folder,
     read_capped,
+    shown_path,
 )
 
 
@@ -50,7 +51,7 @@ class CertificateNames:
         budget = [MAX_CERT_FOLDER_BYTES]
         for path in paths:
             path = as_path(path)
-            if not is_stdin(path) and path.is_dir():
+            if is_folder(path):
                 names._folder(path, budget)
             else:
                 names._file(path)
@@ -71,7 +72,7 @@ class CertificateNames:
 
     def _file(self, path: Path) -> None:
         """A file named on the command line must hold certificates: that one is an error."""
-        shown = "<stdin>" if is_stdin(path) else path
+        shown = shown_path(path)
         try:
             data = read_capped(path, MAX_INPUT_FILE)
         except TooBig as exc:

@@ -26,7 +26,7 @@ from typing import Sequence
 
 from .._gc import paused as gc_paused
 from ..errors import ListError
-from ..limits import as_path, is_stdin
+from ..limits import as_path, is_folder
 from ..lists.entries import shared_entries
 from ..lists.reader import LoadedList
 from ..lists.sources import read_source
@@ -113,13 +113,13 @@ def read_versions(paths: Sequence[Path]) -> list[TrustList]:
 
 
 def _read_versions(paths: Sequence[Path]) -> list[TrustList]:
-    if len(paths) == 1 and (is_stdin(paths[0]) or not Path(paths[0]).is_dir()):
+    if len(paths) == 1 and not is_folder(paths[0]):
         source = read_source(paths[0])
         if source.loaded is not None and source.loaded.previous:
             return changelog_for(source.loaded)
     out = []
     for path in map(as_path, paths):
-        if not is_stdin(path) and path.is_dir():
+        if is_folder(path):
             out.extend(tl for tl, _ in _folder_releases(path, skip=set()))
             continue
         source = read_source(path)

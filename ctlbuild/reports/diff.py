@@ -21,7 +21,6 @@ not in the CTL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..ctl import attributes, der
@@ -31,8 +30,8 @@ from ..ctl.encode import encode_ctl
 from ..errors import FormatError
 from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CTL, STL, sniff
-from ..limits import as_path, is_stdin
-from ..lists.sources import Source, ctl_name, holding_ctl, read_bytes, read_ctl, shown_path, source_from_bytes
+from ..limits import as_path, is_folder, is_stdin, shown_path
+from ..lists.sources import Source, ctl_name, holding_ctl, read_bytes, read_ctl, source_from_bytes
 from ..model import Entry, Extension, TrustList
 from ..oids import Attr, CtlExt
 from ..timeutil import Filetime, iso
@@ -211,7 +210,7 @@ def read_side(path) -> Side:
     their entries left as bytes; everything else (lists, stores, bare CTLs) is read as
     ``read_source`` reads it."""
     path = as_path(path)
-    if is_stdin(path) or not path.is_dir():
+    if not is_folder(path):
         data, stdin = read_bytes(path), is_stdin(path)
         path = shown_path(path)
         kind, member, name = sniff(data), None, ctl_name(path.name)

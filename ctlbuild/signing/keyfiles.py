@@ -197,15 +197,6 @@ def check_key_matches(key, cert_der: bytes, key_path) -> None:
         raise SignerKeyError(f"{key_path}: private key does not match the signer certificate")
 
 
-def write_private_key(path: Path, key) -> None:
-    """PKCS#8 PEM, created mode 0600 (never readable by others, even for a moment)."""
-    from cryptography.hazmat.primitives import serialization
-
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    write_new_file(path, pem, stat.S_IRUSR | stat.S_IWUSR)
-
-
 def write_new_file(path: Path, data: bytes, mode: int) -> None:
     """Create ``path`` afresh: never through a symbolic link (even a dangling one, which
     would plant the file wherever it points) and never over an existing file."""

@@ -41,7 +41,7 @@ from pkcs11.util.x509 import decode_x509_certificate
 from ..errors import SignerKeyError, SigningError
 from ..formats.certificates import load_x509, same_public_key
 from .keyfiles import PinSource, load_cert_file, read_private_file
-from .signer import Signer
+from .signer import Signer, check_signature
 
 MODULE_ENV = "CTLBUILD_PKCS11_MODULE"
 PIN_ENV = "CTLBUILD_PKCS11_PIN"
@@ -538,10 +538,6 @@ def _token_certificate(session, key, public, uri: Pkcs11Uri, where: str) -> byte
 
 
 def _check_matches(signer: Pkcs11Signer, public, cert_der: bytes, where: str) -> None:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding
-
     cert_key = load_x509(cert_der).public_key()
     if public is not None:
         if not same_public_key(public, cert_key):
@@ -551,13 +547,8 @@ def _check_matches(signer: Pkcs11Signer, public, cert_der: bytes, where: str) ->
     probe = b"ctlbuild: does this token key match the signer certificate?"
     signature = signer.sign(probe, "sha256")
     try:
-        if isinstance(cert_key, ec.EllipticCurvePublicKey):
-            cert_key.verify(signature, probe, ec.ECDSA(hashes.SHA256()))
-        elif signer.scheme == "pss":
-            cert_key.verify(signature, probe, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
-        else:
-            cert_key.verify(signature, probe, padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, TypeError, ValueError):
+        check_signature(cert_key, signature, probe, signer.scheme, "sha256")
+    except SigningError:
         raise SignerKeyError(f"{where}: the token's key does not match the signer certificate") from None
 
 

@@ -14,6 +14,7 @@ only the key operation goes through the Signer, which is what a PKCS#11 token
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import cached_property
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -93,7 +94,7 @@ class FileSigner(Signer):
         except ValueError as exc:  # a key that loaded unchecked (see keyfiles) but cannot sign
             raise SigningError(f"the signing key cannot sign: {exc}; it is damaged, or not the key "
                                "its certificate names") from None
-        check_signature(self._verifying_key(), signature, data, self._scheme, digest)
+        check_signature(self._verifying_key, signature, data, self._scheme, digest)
         return signature
 
     def _sign(self, data: bytes, digest: str) -> bytes:
@@ -105,6 +106,7 @@ class FileSigner(Signer):
             return self._key.sign(data, _pss(algorithm), algorithm)
         return self._key.sign(data, padding.PKCS1v15(), algorithm)
 
+    @cached_property
     def _verifying_key(self):
         if not self.certificate:
             return self._key.public_key()

@@ -21,12 +21,10 @@ from functools import cached_property
 from asn1crypto import core
 from asn1crypto import x509 as ax509
 
+from ..formats.certificates import UNDECODABLE_NAME
+from ..formats.names import RFC4514_NAMES
 from .pool import name_of
 
-#: RFC 4514 §3: the attribute types written by name; all others by OID.
-_SHORT = {"2.5.4.3": "CN", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU",
-          "2.5.4.6": "C", "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC",
-          "0.9.2342.19200300.100.1.1": "UID"}
 _SPECIAL = set('"+,;<>\\')
 #: What a terminal or a line-oriented reader would obey: C0, DEL, C1, line separators, bidi controls.
 _UNSAFE = {*range(32), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
@@ -52,10 +50,10 @@ def _ava(ava) -> str:
         if isinstance(value, core.Choice):
             value = value.chosen
         if isinstance(value, core.AbstractString) and isinstance(text, str):
-            return f"{_SHORT.get(oid, oid)}={_escape(text)}"
+            return f"{RFC4514_NAMES.get(oid, oid)}={_escape(text)}"
     except (ValueError, TypeError, UnicodeDecodeError):
         pass
-    return f"{_SHORT.get(oid, oid)}=#{value.dump().hex()}"
+    return f"{RFC4514_NAMES.get(oid, oid)}=#{value.dump().hex()}"
 
 
 def _escape(text: str) -> str:
@@ -125,7 +123,7 @@ class CertFacts:
 
     @cached_property
     def name(self) -> str:
-        return _safe(lambda: name_of(self._tbs["subject"])) or "(undecodable name)"
+        return _safe(lambda: name_of(self._tbs["subject"])) or UNDECODABLE_NAME
 
     @cached_property
     def serial(self) -> str:

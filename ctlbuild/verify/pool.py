@@ -26,15 +26,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 
 from .._gc import paused
 from ..ctl.der import check_shape
-from ..formats.certificates import serials_as_they_are
+from ..formats.certificates import UNDECODABLE_NAME, serials_as_they_are
+from ..formats.stl import CERTIFICATES_DEPTH
 from ..limits import MAX_DER_DEPTH, MAX_ENVELOPE_ELEMENTS
 from .algorithms import key_refusal, key_refusal_numbers
 
 MAX_CANDIDATES = 64
 MAX_DEPTH = 8
-#: A certificate of SignedData.certificates stands four levels down the file (ContentInfo,
+#: A certificate of SignedData.certificates stands one level below that [0] (ContentInfo,
 #: [0], SignedData, [0]): its own nesting is held to what the whole-file walk allowed there.
-_CERT_DEPTH = 4
+_CERT_DEPTH = CERTIFICATES_DEPTH + 1
 _HASHES = {"md5": hashes.MD5, "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
            "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
@@ -88,12 +89,6 @@ def _header(der: bytes, pos: int) -> tuple[int, int]:
         return pos + 2, pos + 2 + first
     start = pos + 2 + (first & 0x7F)
     return start, start + int.from_bytes(der[pos + 2:start], "big")
-
-
-def load(der: bytes) -> PoolCert:
-    """One certificate as the pool holds it (quietly for negative serials in old roots)."""
-    with serials_as_they_are():
-        return PoolCert(der, x509.load_der_x509_certificate(der), *tbs_fields(der))
 
 
 def _refusal(entry: PoolCert) -> str | None:
@@ -310,7 +305,7 @@ def name_of(name: ax509.Name) -> str:
         cn = cn[-1] if isinstance(cn, list) else cn
         return str(cn) if cn else name.human_friendly
     except Exception:  # noqa: BLE001 - a hostile name that does not decode is still a name
-        return "(undecodable name)"
+        return UNDECODABLE_NAME
 
 
 def cert_name_of_issuer(entry: PoolCert) -> str:
@@ -318,7 +313,7 @@ def cert_name_of_issuer(entry: PoolCert) -> str:
     try:
         return common_name(entry.crypto.issuer)
     except Exception:  # noqa: BLE001 - a hostile name that does not decode is still a name
-        return "(undecodable name)"
+        return UNDECODABLE_NAME
 
 
 def cert_name(entry: PoolCert) -> str:
@@ -326,7 +321,7 @@ def cert_name(entry: PoolCert) -> str:
     try:
         return common_name(entry.crypto.subject)
     except Exception:  # noqa: BLE001 - a hostile name that does not decode is still a name
-        return "(undecodable name)"
+        return UNDECODABLE_NAME
 
 
 def _one_line(exc: Exception) -> str:
