@@ -39,10 +39,12 @@ class LoadedList:
     sst_include_ctl: bool = False
 
 
-def load_list(path, text: str | None = None) -> LoadedList:
+def load_list(path, text: str | None = None, *, raw: bytes | None = None) -> LoadedList:
+    """The list at ``path``; ``text`` or ``raw`` (its bytes) when the caller has read it already."""
     path = as_path(path)
     if text is None:
-        raw = read_list_file(path)
+        if raw is None:
+            raw = read_list_file(path)
         path = shown_path(path)  # `build -`: messages name <stdin>; relative paths are the current folder's
         try:
             text = raw.decode("utf-8")

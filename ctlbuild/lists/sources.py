@@ -147,7 +147,7 @@ def source_from_bytes(path: Path, data: bytes, progress: Callable[[int, int], No
                               "can be read from here", path=path)
         from .reader import load_list  # TOML and the list checks: only for a list
 
-        loaded = _stdin_list(path, data) if stdin else load_list(path)  # naming a bad byte cleanly
+        loaded = _stdin_list(path, data) if stdin else load_list(path, raw=data)  # naming a bad byte cleanly
         return Source(path, LIST, loaded.trust_list, loaded=loaded)
     from ..formats.certificates import load_certificates  # cryptography: only for certificates
 

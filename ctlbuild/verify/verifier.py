@@ -296,8 +296,7 @@ def _verify_signer(ctx, signer_info, label, *, covered: bytes, pool: CertPool,
     result.signer = _info(ctx, cert.der, cert.asn1)
     if not _check_signer_key(ctx, cert, label):
         return
-    when = _signing_time(ctx, values, cert, label)
-    _record_time(ctx, result, values, when)
+    when = _signing_time(ctx, result, values, cert, label)
     wanted = frozenset({TIME_STAMPING}) if purpose == "timestamp" else ctx.ekus
     if _check_eku(report, cert, wanted, purpose, label):
         # A timestamp authority need not chain to the CTL's anchors: its chain is reported, not required.
@@ -440,21 +439,23 @@ def _check_signer_key(ctx, cert: PoolCert, label) -> bool:
 
 # -- time ----------------------------------------------------------------------------------------
 
-def _signing_time(ctx, values, cert: PoolCert, label) -> datetime:
+def _signing_time(ctx, result: SignatureResult, values, cert: PoolCert, label) -> datetime:
     """When the chain is judged: --at, else the signingTime attribute, else (no trustworthy
-    time at all) the earliest moment this signer could have signed a list dated thisUpdate."""
+    time at all) the earliest moment this signer could have signed a list dated thisUpdate.
+    ``result`` records it, and why then."""
     report, policy, header = ctx.report, ctx.policy, ctx.header
     not_before = cert.asn1["tbs_certificate"]["validity"]["not_before"].native
     not_after = cert.asn1["tbs_certificate"]["validity"]["not_after"].native
     claimed = values.get(Attr.SIGNING_TIME)
     if policy.at is not None:
-        when = policy.at
+        when, source = policy.at, "at"
         report.add("signing-time", PASS, f"validated at {iso(when)} from --at", label)
     elif claimed:
-        when = claimed[0].native
+        when, source = claimed[0].native, "signingTime"
         report.add("signing-time", PASS, f"validated at {iso(when)} from the signingTime attribute", label)
     else:
         when = max(header.this_update, not_before)
+        source = "thisUpdate" if when == header.this_update else "signer-not-before"
         moved = "" if when == header.this_update else \
             f"; the signer's validity begins after thisUpdate {iso(header.this_update)}, so not earlier"
         report.add("signing-time", WARN, f"no signingTime attribute: nothing says when this was signed; "
@@ -474,20 +475,9 @@ def _signing_time(ctx, values, cert: PoolCert, label) -> datetime:
         # A signingTime outside the signer's validity is a lie or a stolen key; --at does not excuse it.
         report.add("signing-time", FAIL, f"signingTime {iso(claimed[0].native)} is outside the signer "
                    f"certificate's validity ({iso(not_before)} .. {iso(not_after)})", label)
-    return when
-
-
-def _record_time(ctx, result: SignatureResult, values, when: datetime) -> None:
-    """When the chain was judged and why then, as ``_signing_time`` chose it."""
-    claimed = values.get(Attr.SIGNING_TIME)
     result.signing_time = claimed[0].native if claimed else None
-    result.validated_at = when
-    if ctx.policy.at is not None:
-        result.time_source = "at"
-    elif claimed:
-        result.time_source = "signingTime"
-    else:
-        result.time_source = "thisUpdate" if when == ctx.header.this_update else "signer-not-before"
+    result.validated_at, result.time_source = when, source
+    return when
 
 
 def _info(ctx, der: bytes, cert=None):
@@ -644,9 +634,9 @@ def _check_list(report, actual: bytes, expected: bytes):
     got, want = decode_ctl(actual), decode_ctl(expected)
     got_ids = {e.identifier: e for e in got.entries}
     want_ids = {e.identifier: e for e in want.entries}
-    missing = [e.label for i, e in want_ids.items() if i not in got_ids]
-    extra = [e.label for i, e in got_ids.items() if i not in want_ids]
-    changed = [e.label for i, e in want_ids.items() if i in got_ids and got_ids[i] != e]
+    refs = _entry_refs(want_ids, got_ids)
+    missing, extra, changed = ([r.label for r in refs if r.difference == how]
+                               for how in ("missing", "extra", "changed"))
     # Which side each name is on, in words: "1 missing, 1 extra (e.g. a, b)" did not say.
     parts = [_named(what, names) for what, names in (("missing from the file", missing),
                                                      ("not in the list", extra), ("changed", changed)) if names]
@@ -657,7 +647,7 @@ def _check_list(report, actual: bytes, expected: bytes):
                      f"differ{'' if len(header) > 1 else 's'}")
     report.add("list", FAIL, "file differs from what the list builds: "
                + ("; ".join(parts) if parts else "the same entries and header, in another order or encoding"),
-               entries=_entry_refs(want_ids, got_ids))
+               entries=refs)
 
 
 def _named(what: str, names: list[str], shown: int = 3) -> str:
