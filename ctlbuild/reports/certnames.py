@@ -15,6 +15,7 @@ skipped and counted, never an error. Reading is bounded like every reader's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,8 +81,8 @@ class CertificateNames:
         except OSError as exc:
             raise FormatError(f"cannot read ({exc.strerror})", path=shown) from None
         self.files += 1
-        for der in _certificates(data, shown):
-            self._add(der, shown)
+        for info in _certificates(data, shown):
+            self._add(info)
 
     def _folder(self, folder: Path, budget: list[int]) -> None:
         for path in folder_files(folder):
@@ -99,27 +100,24 @@ class CertificateNames:
                 continue
             budget[0] -= len(data)
             try:
-                ders = _certificates(data, path)
-                for der in ders:
-                    self._add(der, path)
+                for info in _certificates(data, path):
+                    self._add(info)
             except FormatError:
                 self.skipped += 1
 
-    def _add(self, der: bytes, where) -> None:
-        info = CertInfo.from_der(der, path=where)
+    def _add(self, info: CertInfo) -> None:
         name = info.fallback_name
         self.certificates += 1
         for key in info.hashes:
             self.by_hash.setdefault(key, name)
 
 
-def _certificates(data: bytes, where) -> list[bytes]:
+def _certificates(data: bytes, where) -> Iterable[CertInfo]:
+    """The file's certificates, each checked once. A PEM or DER file is checked whole before
+    any is taken (a bad one adds nothing); a store's are checked as they are taken."""
     if sniff(data) == SST:
-        return [c.der for c in read_sst(data, path=where).certificates]
-    ders = load_certificates(data, path=where)
-    for der in ders:
-        CertInfo.from_der(der, path=where)
-    return ders
+        return (CertInfo.from_der(c.der, path=where) for c in read_sst(data, path=where).certificates)
+    return [CertInfo.from_der(der, path=where) for der in load_certificates(data, path=where)]
 
 
 __all__ = ["CertificateNames"]
