@@ -103,5 +103,6 @@ def test_the_wheel_lists_every_package_folder():
     config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
     folders = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
-    assert folders | {"ctlbuild._templates"} == listed
+    # Two data folders are listed too: the templates (from the top level) and the JSON schemas.
+    assert folders | {"ctlbuild._templates", "ctlbuild.reports.schemas"} == listed
     assert config["tool"]["setuptools"]["package-dir"]["ctlbuild._templates"] == "templates"
