@@ -94,14 +94,15 @@ def _inputs(paths, now, signer_options, allow_insecure):
     try:
         items = []
         for path in paths:
-            if sniff(read_bytes(path)) == LIST:
-                loaded = load_list(path)
+            data = read_bytes(path)  # once: `-` can be read once
+            if sniff(data) == LIST:
+                loaded = load_list(path, raw=data)
                 spec = signer_spec(loaded, key, cert, chain, keys_dir)
                 scheme = loaded.signer.scheme if loaded.signer else None
                 digest = loaded.signer.digest if loaded.signer and loaded.signer.digest else "sha256"
                 items.append(input_from_list(loaded, signers.get(spec, scheme), signing_time=now, digest=digest))
             else:
-                items.append(input_from_ctl(path))
+                items.append(input_from_ctl(path, data))
         return items
     finally:
         signers.close()

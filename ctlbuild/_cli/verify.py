@@ -93,12 +93,12 @@ def _expected_ctl(list_path) -> bytes:
 def _certificates(paths) -> list[bytes]:
     """Certificates from files and folders (each regular, not hidden, file in a folder, sorted
     by name; one that is not a certificate is an error naming it, not silently skipped)."""
-    from ..limits import folder_files
+    from ..limits import folder_files, is_folder
 
     ders = []
     for path in paths:
-        files = folder_files(path) if path.is_dir() else [path]
-        if path.is_dir() and not files:
+        files = folder_files(path) if is_folder(path) else [path]
+        if not files:
             raise UsageError(f"{path}: the folder holds no certificate files")
         for f in files:
             ders.extend(load_cert_file(f))

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 
 from ..ctl.encode import encode_ctl
 from ..errors import FormatError, UsageError
-from ..limits import as_path, is_folder
+from ..limits import as_path, folder_files, is_folder
 from ..lists.sources import Source, read_source
 from ..model import TrustList
 
@@ -86,8 +86,7 @@ def read_releases(paths: Iterable) -> list[Release]:
 
 
 def _folder_files(folder: Path) -> list[Path]:
-    files = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in RELEASE_SUFFIXES and not p.name.startswith("."))
+    files = [p for p in folder_files(folder) if p.suffix.lower() in RELEASE_SUFFIXES]
     if not files:
         raise FormatError(f"folder holds no releases (files ending in {', '.join(RELEASE_SUFFIXES)})",
                           path=folder)

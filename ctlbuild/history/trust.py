@@ -32,6 +32,7 @@ from typing import Sequence
 
 from ..errors import UsageError
 from ..formats.certificates import CertInfo, load_certificates
+from ..limits import STDIN_PATH, is_stdin, shown_path
 from ..lists.sources import read_bytes
 from ..model import Entry
 from ..oids import HashAlg, eku_oid
@@ -90,14 +91,16 @@ class RootQuery:
 
     @classmethod
     def from_text(cls, text: str) -> "RootQuery":
-        """A thumbprint (SHA-1, or SHA-256), or the path of the root's certificate (PEM or DER)."""
-        path = Path(text)
-        if path.is_file():
-            ders = load_certificates(read_bytes(path), path=path)
+        """A thumbprint (SHA-1, or SHA-256), or the path of the root's certificate (PEM or DER);
+        ``-`` is the certificate on standard input, even beside a file named ``-``."""
+        path = STDIN_PATH if text == "-" else Path(text)
+        if is_stdin(path) or path.is_file():
+            shown = shown_path(path)
+            ders = load_certificates(read_bytes(path), path=shown)
             if len(ders) != 1:
-                raise UsageError(f"{path}: holds {len(ders)} certificates; give the one root")
-            info = CertInfo.from_der(ders[0], path=path)
-            return cls(info.subject or path.name, info.sha1, info.sha256, info)
+                raise UsageError(f"{shown}: holds {len(ders)} certificates; give the one root")
+            info = CertInfo.from_der(ders[0], path=shown)
+            return cls(info.subject or shown.name, info.sha1, info.sha256, info)
         try:
             raw = parse_hex(text)
         except ValueError as exc:

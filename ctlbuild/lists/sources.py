@@ -186,7 +186,7 @@ def ctl_name(file_name: str, default: str = "ctl") -> str:
 def signed_bytes(path: Path) -> bytes:
     """The signed CTL's bytes, out of its cabinet or store when it is in one. The bytes
     are not parsed here: verification reports a broken structure as a finding."""
-    return _signed_of(read_bytes(path), shown_path(path))
+    return signed_of(read_bytes(path), shown_path(path))
 
 
 def signed_view(path: Path):
@@ -214,7 +214,7 @@ def extract(path: Path, what: str) -> bytes:
     data, shown = read_bytes(path), shown_path(path)
     if what == "content" and sniff(data) == CTL:
         return data
-    stl = _signed_of(data, shown)
+    stl = signed_of(data, shown)
     if what == "stl":
         return stl
     from ..formats.stl import parse_signed_ctl
@@ -222,7 +222,8 @@ def extract(path: Path, what: str) -> bytes:
     return parse_signed_ctl(stl, path=shown).ctl_der
 
 
-def _signed_of(data: bytes, path: Path) -> bytes:
+def signed_of(data: bytes, path: Path) -> bytes:
+    """``signed_bytes`` of a file's bytes already read; ``path`` names them in errors."""
     kind = sniff(data)
     if kind == CAB:
         return ctl_member(data, path=path)[1]

@@ -15,8 +15,9 @@ from pathlib import Path
 from ..build.pipeline import build_list
 from ..errors import FormatError, UsageError
 from ..formats.certificates import CertInfo
+from ..limits import is_stdin, shown_path
 from ..lists.reader import LoadedList
-from ..lists.sources import read_ctl, read_source, signed_bytes
+from ..lists.sources import holding_ctl, read_bytes, read_source, signed_of, source_from_bytes
 from ..model import Entry, TrustList
 from ..oids import HashAlg
 from ..signing.signer import Signer
@@ -33,12 +34,15 @@ class MirrorInput:
     source: str  # the input's file name, for the manifest and messages
 
 
-def input_from_ctl(path: Path) -> MirrorInput:
-    """A signed CTL as it is (``.stl``, or inside a ``.cab`` or ``.sst``): never re-signed."""
-    source = read_ctl(path)
+def input_from_ctl(path: Path, data: bytes | None = None) -> MirrorInput:
+    """A signed CTL as it is (``.stl``, or inside a ``.cab`` or ``.sst``): never re-signed.
+    ``data`` is the file's bytes when the caller has read them (``-`` can be read once)."""
+    shown = shown_path(path)
+    data = read_bytes(path) if data is None else data
+    source = holding_ctl(source_from_bytes(shown, data, stdin=is_stdin(path)))
     if source.signed is None:
-        raise FormatError("holds an unsigned CTL; a mirror serves signed CTLs only", path=path)
-    return MirrorInput(_role(source.trust_list, path), signed_bytes(path), source.trust_list, Path(path).name)
+        raise FormatError("holds an unsigned CTL; a mirror serves signed CTLs only", path=shown)
+    return MirrorInput(_role(source.trust_list, shown), signed_of(data, shown), source.trust_list, shown.name)
 
 
 def input_from_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime,

@@ -350,3 +350,28 @@ def test_a_ctl_dated_before_dos_time_imports_without_a_cab(tmp_path):
     result = _cli("import", tmp_path / "old.ctl", "-o", tmp_path / "old.toml")
     assert result.exit_code == 0, result.output
     assert load_list(tmp_path / "old.toml").outputs == ("stl", "sst")
+
+
+@pytest.mark.parametrize("command", [
+    ["show"],                                         # a folder of certificates
+    ["verify", "ignored.stl", "--anchor"],            # a folder of anchors
+    ["export", "one.toml", "--to", "pem", "-o", "x.pem", "--certs"],
+    ["history"],                                      # a folder of releases
+])
+def test_every_folder_reader_is_bounded(tmp_path, monkeypatch, command):
+    """Each reader of a folder lists it through limits.folder_files, which stops at
+    MAX_CERT_FOLDER_FILES before sorting (export and history had their own listing)."""
+    from ctlbuild import limits
+
+    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_FILES", 3)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"{i}.crt").write_bytes(b"x")
+    (tmp_path / "ignored.stl").write_bytes(b"x")
+    (tmp_path / "one.toml").write_text(f'name = "one"\nkind = "trusted"\nthis_update = 2024-01-01\n'
+                                       f'[[entry]]\nsha1 = "{"ab" * 20}"\n')
+    monkeypatch.chdir(tmp_path)
+    result = _cli(*command, "many")
+    assert result.exit_code == 2, result.output
+    assert "more than 3 files" in result.output and "Traceback" not in result.output

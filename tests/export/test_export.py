@@ -220,3 +220,15 @@ def test_every_demo_output_exports_to_json(demo_out, tmp_path, name):
     ok("export", demo_out / name, "--to", "json", "-o", out)
     doc = json.loads(out.read_text())
     assert doc["entries"] and all(e["action"] == "blocklist" for e in doc["entries"])
+
+
+def test_certs_dash_is_standard_input_not_a_folder_named_dash(pki, tmp_path, monkeypatch):
+    (tmp_path / "-").mkdir()  # a folder named - in the current folder is not what - means
+    monkeypatch.chdir(tmp_path)
+    root = pki.roots["Good Root"].path.read_bytes()
+    result = CliRunner().invoke(main, ["export", str(pki.list_path), "--to", "pem", "--certs", "-",
+                                       "-o", str(tmp_path / "b.pem"), "--at", AT], input=root)
+    assert result.exit_code == 0, result.output
+    empty = CliRunner().invoke(main, ["export", str(pki.list_path), "--to", "pem", "--certs", "./-",
+                                      "-o", str(tmp_path / "c.pem"), "--at", AT])
+    assert empty.exit_code == 2 and "folder holds no certificates" in empty.output

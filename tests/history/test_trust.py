@@ -170,3 +170,22 @@ def test_reason_words_exist_for_every_code_in_both_languages(releases):
         t = messages(lang)
         for code in REASON_CODES:
             assert t(f"trust.reason.{code}", date="d", release="r", ekus="e")
+
+
+def test_a_root_given_as_dash_is_read_from_standard_input(tmp_path, monkeypatch):
+    """Only the command line's ``-`` is standard input: a file named ``-`` beside it is not read."""
+    cert = next((fixture("certs")).glob("*.crt"))
+    (tmp_path / "-").write_bytes(b"not the root")
+    monkeypatch.chdir(tmp_path)
+    query = _stdin_query(cert.read_bytes(), monkeypatch)
+    assert query.sha1 == bytes.fromhex(cert.stem) and query.cert is not None
+    with pytest.raises(UsageError, match="<stdin>: holds 2 certificates"):
+        _stdin_query(cert.read_bytes() * 2, monkeypatch)
+
+
+def _stdin_query(data: bytes, monkeypatch) -> RootQuery:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    return RootQuery.from_text("-")

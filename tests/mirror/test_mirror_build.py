@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ctlbuild._cli import main
 from ctlbuild.build.outputs import COMMIT, DELETE, STAGING, recover
 from ctlbuild.errors import OutputError
 from ctlbuild.formats.cab import read_cab
 from ctlbuild.formats.sst import read_sst
+from tests.conftest import SIGNING_TIME
 from tests.fixtures_ms import anchor_paths, fixture
 from tests.mirror.conftest import mirror_build, mirror_check, write_list
 from tests.peers import DIGINOTAR, MICROSOFT
@@ -295,3 +298,25 @@ def test_killed_mirror_builds_leave_a_complete_set(tmp_path, keys_dir):
         assert report.ok, [f for f in report.findings if f.status == "fail"]
         served.add(dict(read_cab((out / "authrootstl.cab").read_bytes()))["authroot.stl"])
     assert served <= {fixture("authroot-2018-05-18.stl").read_bytes(), fixture("authroot-2018-06-19.stl").read_bytes()}
+
+
+def test_a_signed_ctl_or_a_list_on_standard_input(tmp_path, keys_dir, roots, lists):
+    """``-`` is read once (before, the CTL was read three times and the second read failed:
+    "standard input can be read once"); the input is named <stdin>."""
+    built = tmp_path / "built"
+    assert mirror_build(keys_dir, built, lists[0]).exit_code == 0
+    cab = (built / "authrootstl.cab").read_bytes()
+    piped = tmp_path / "piped"
+    result = CliRunner().invoke(main, ["mirror", "build", "-", "-o", str(piped), "--keys", str(keys_dir),
+                                       "--certs", str(roots[0].path.parent)], input=cab)
+    assert result.exit_code == 0, result.output
+    assert (piped / "authrootstl.cab").read_bytes() == cab  # a signed CTL is served as it is
+    assert sorted(p.name for p in piped.glob("*.crt")) == sorted(r.crt for r in roots[:3])
+    from_list = tmp_path / "from-list"
+    result = CliRunner().invoke(main, ["mirror", "build", "-", "-o", str(from_list), "--keys", str(keys_dir),
+                                       "--signing-time", SIGNING_TIME], input=lists[0].read_bytes())
+    assert result.exit_code == 0, result.output
+    assert (from_list / "authrootstl.cab").read_bytes() == cab
+    unsigned = CliRunner().invoke(main, ["mirror", "build", "-", "-o", str(tmp_path / "no"), "--keys",
+                                         str(keys_dir)], input=b"junk")
+    assert unsigned.exit_code == 2 and "<stdin>" in unsigned.output
