@@ -49,8 +49,9 @@ MAX_SIGNER_INFO_ELEMENTS = 50_000
 #: Elements (properties and contexts) of a serialized store, and properties before one context.
 MAX_SST_ELEMENTS = 2_000_000
 MAX_SST_PROPERTIES = 1024
-#: Files looked at in a folder of certificates you hold (``show --certs DIR``), and the
-#: bytes read from all of them (each file is held to MAX_CERT_FILE as well).
+#: Files looked at in a folder of certificates (``show --certs DIR``, ``export --certs DIR``,
+#: a list's ``certs = "DIR/"``, ...), and the bytes read from all of them (``FolderBudget``;
+#: each file is held to its own cap as well).
 MAX_CERT_FOLDER_FILES = 100_000
 MAX_CERT_FOLDER_BYTES = 256 * MiB
 
@@ -108,12 +109,15 @@ def as_path(path) -> Path:
     return STDIN_PATH if is_stdin(path) else Path(path)
 
 
-def read_capped(path, limit: int) -> bytes:
+def read_capped(path, limit: int, within: "FolderBudget | None" = None) -> bytes:
     """The bytes of ``path``, refusing (TooBig) anything over ``limit`` before reading it
     when the size is known, and after ``limit + 1`` bytes when it is not (a pipe,
     /dev/zero): memory stays bounded by ``limit`` whatever the path names. ``-`` reads
     standard input, under the same limit, once per run (a second read would see nothing).
+    ``within``: the file is one of a folder's, read with no more than the folder has left.
     OSError propagates for the caller to word."""
+    if within is not None:
+        return within.read(path, limit)
     if is_stdin(path):
         return _read_stdin(limit)
     with open(path, "rb") as fh:
@@ -157,9 +161,33 @@ class StdinReused(OSError):
         self.strerror = str(self)
 
 
+class FolderBudget:
+    """What the files of one folder of certificates may cost together: MAX_CERT_FOLDER_BYTES.
+    A reader of the folder's files passes it to ``read_capped``; each file is then read with
+    the smaller of its own cap and what is left, so no more than the budget is ever read,
+    and the file that would go past it is a FormatError naming the folder."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.left = MAX_CERT_FOLDER_BYTES
+
+    def read(self, path, limit: int) -> bytes:
+        try:
+            data = read_capped(path, min(limit, self.left))
+        except TooBig:
+            if self.left >= limit:
+                raise  # over the file's own cap
+            from .errors import FormatError
+
+            raise FormatError(f"certificates in the folder exceed the {describe(MAX_CERT_FOLDER_BYTES)} limit",
+                              path=self.folder) from None
+        self.left -= len(data)
+        return data
+
+
 def folder_files(folder) -> list[Path]:
     """A folder's regular files, not hidden ones (``.gitkeep``), sorted: what every reader of
-    a certificate folder reads. Refuses a folder of more than MAX_CERT_FOLDER_FILES entries
+    a folder reads (of certificates, or of releases: ``lists.sources.release_files``). Refuses a folder of more than MAX_CERT_FOLDER_FILES entries
     before sorting them; FormatError names the folder."""
     from .errors import FormatError
 

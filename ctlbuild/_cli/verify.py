@@ -93,15 +93,15 @@ def _expected_ctl(list_path) -> bytes:
 def _certificates(paths) -> list[bytes]:
     """Certificates from files and folders (each regular, not hidden, file in a folder, sorted
     by name; one that is not a certificate is an error naming it, not silently skipped)."""
-    from ..limits import folder_files, is_folder
+    from ..limits import FolderBudget, folder_files, is_folder
 
     ders = []
     for path in paths:
-        files = folder_files(path) if is_folder(path) else [path]
+        files, budget = (folder_files(path), FolderBudget(path)) if is_folder(path) else ([path], None)
         if not files:
             raise UsageError(f"{path}: the folder holds no certificate files")
         for f in files:
-            ders.extend(load_cert_file(f))
+            ders.extend(load_cert_file(f, budget))
     return ders
 
 

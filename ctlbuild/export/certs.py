@@ -18,7 +18,7 @@ from ..errors import FormatError
 from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import SST, sniff
 from ..formats.sst import read_sst
-from ..limits import as_path, folder_files, is_folder, shown_path
+from ..limits import FolderBudget, as_path, folder_files, is_folder, shown_path
 from ..lists.sources import read_bytes
 from ..oids import HashAlg
 
@@ -85,17 +85,17 @@ def load_pool(paths, certificates=(), subject_algorithm: str = HashAlg.SHA1) -> 
         pool.add(der, origin="the source")
     for path in paths:
         path = as_path(path)
-        files = folder_files(path) if is_folder(path) else [path]
+        files, budget = (folder_files(path), FolderBudget(path)) if is_folder(path) else ([path], None)
         if not files:
             raise FormatError("folder holds no certificates", path=path)
         for file in files:
-            for der in _file_certificates(file):
+            for der in _file_certificates(file, budget):
                 _check_name(pool.add(der, origin=str(shown_path(file))), file)
     return pool
 
 
-def _file_certificates(path: Path) -> list[bytes]:
-    data, shown = read_bytes(path), shown_path(path)
+def _file_certificates(path: Path, within: FolderBudget | None) -> list[bytes]:
+    data, shown = read_bytes(path, within), shown_path(path)
     if sniff(data) == SST:
         return [c.der for c in read_sst(data, path=shown).certificates]
     return load_certificates(data, path=shown)

@@ -20,12 +20,10 @@ from typing import Iterable, Sequence
 
 from ..ctl.encode import encode_ctl
 from ..errors import FormatError, UsageError
-from ..limits import as_path, folder_files, is_folder
-from ..lists.sources import Source, read_source
+from ..limits import as_path, is_folder
+from ..lists.sources import Source, read_source, release_files
 from ..model import TrustList
 
-#: Files a folder of releases is read for (anything else in it is left alone).
-RELEASE_SUFFIXES = (".toml", ".stl", ".cab", ".ctl", ".sst")
 #: Releases one history holds at most: a bound on memory for what a folder or a git
 #: history can bring (Microsoft has published some 120 authroot releases since 2006).
 MAX_RELEASES = 10_000
@@ -70,27 +68,19 @@ def release_from_source(source: Source, origin: str | None = None, commit: str |
 
 def read_releases(paths: Iterable) -> list[Release]:
     """Every release ``paths`` name: files (any CTL carrier or list) and folders of them
-    (their files ending in ``RELEASE_SUFFIXES``, not descended into)."""
+    (``lists.sources.release_files``, not descended into)."""
     out: list[Release] = []
     for path in map(as_path, paths):
         if not is_folder(path):
             out.append(release_from_source(read_source(path)))
             continue
-        found = [s for s in map(read_source, _folder_files(path)) if s.trust_list is not None]
+        found = [s for s in map(read_source, release_files(path)) if s.trust_list is not None]
         if not found:  # a store of certificates alone beside the releases is not one of them
             raise FormatError("folder holds no CTL", path=path)
         out.extend(map(release_from_source, found))
         if len(out) > MAX_RELEASES:
             raise UsageError(f"more than {MAX_RELEASES} releases given (at {path})")
     return out
-
-
-def _folder_files(folder: Path) -> list[Path]:
-    files = [p for p in folder_files(folder) if p.suffix.lower() in RELEASE_SUFFIXES]
-    if not files:
-        raise FormatError(f"folder holds no releases (files ending in {', '.join(RELEASE_SUFFIXES)})",
-                          path=folder)
-    return files
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from typing import Sequence
 from ..errors import FormatError
 from ..formats.stl import signer_facts
 from ..limits import as_path, is_folder
-from ..lists.sources import Source, read_source
-from .releases import RELEASE_SUFFIXES, release_from_source
+from ..lists.sources import Source, read_source, release_files
+from .releases import release_from_source
 
 LEVELS = ("ok", "warning", "critical", "unknown")
 OK, WARNING, CRITICAL, UNKNOWN = LEVELS
@@ -93,9 +93,7 @@ def status_sources(paths: Sequence) -> list[Source]:
         if not is_folder(path):
             out.append(read_source(path))
             continue
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RELEASE_SUFFIXES
-                       and not p.name.startswith("."))
-        found = [s for s in map(read_source, files) if s.trust_list is not None]
+        found = [s for s in map(read_source, release_files(path)) if s.trust_list is not None]
         if not found:
             raise FormatError("mirror folder holds no CTL files", path=path)
         out.extend(found)

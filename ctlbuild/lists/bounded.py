@@ -21,6 +21,7 @@ from ..limits import (
     MAX_LIST_FILE,
     MAX_THUMBPRINT_FILE,
     MAX_THUMBPRINT_LINE,
+    FolderBudget,
     TooBig,
     describe,
     read_capped,
@@ -49,10 +50,11 @@ def read_list_file(path: Path) -> bytes:
         raise ListError(f"cannot read list ({exc.strerror})", path=shown_path(path)) from None
 
 
-def read_cert_file(path: Path, shown) -> bytes:
-    """A certificate file (PEM/DER, one or a bundle), at most MAX_CERT_FILE bytes."""
+def read_cert_file(path: Path, shown, within: FolderBudget | None = None) -> bytes:
+    """A certificate file (PEM/DER, one or a bundle), at most MAX_CERT_FILE bytes;
+    ``within`` the budget of the folder it is one file of (FormatError past it)."""
     try:
-        return read_capped(path, MAX_CERT_FILE)
+        return read_capped(path, MAX_CERT_FILE, within)
     except TooBig as exc:
         raise FileProblem(f"{shown} is {exc} for a certificate file") from None
     except OSError as exc:

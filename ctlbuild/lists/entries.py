@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 
 from ..errors import FormatError, ListError
+from ..limits import FolderBudget, folder_files
 from ..model import IDENTIFIER_SIZES, AlikeEntries, Entry
 from ..oids import HashAlg
 from ..thumbprint import parse_hex
@@ -274,13 +275,22 @@ class _EntryReader:
         if not folder.is_dir():
             self.check.fail(f"{rel} is not a folder", "entry", "certs", index)
         out = []
-        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        try:  # the folder's listing and its bytes are bounded as any folder of certificates is
+            files, budget = folder_files(folder), FolderBudget(rel)
+        except FormatError as exc:
+            self.check.fail(exc.message, "entry", "certs", index, entry=rel)
+        for path in files:
             shown = f"{rel.rstrip('/')}/{path.name}"
             try:
-                ders = load_certificates(read_cert_file(path, shown), path=shown)
-            except (FormatError, FileProblem) as exc:
-                self.check.fail(f"{shown} is not a certificate ({getattr(exc, 'message', exc)})",
-                          "entry", "certs", index)
+                data = read_cert_file(path, shown, budget)
+            except FileProblem as exc:
+                self.check.fail(f"{shown} is not a certificate ({exc})", "entry", "certs", index)
+            except FormatError as exc:  # past the folder's budget
+                self.check.fail(exc.message, "entry", "certs", index, entry=rel)
+            try:
+                ders = load_certificates(data, path=shown)
+            except FormatError as exc:
+                self.check.fail(f"{shown} is not a certificate ({exc.message})", "entry", "certs", index)
             out.extend((shown, d) for d in ders)
         if not out:
             self.check.fail(f"{rel} holds no certificates", "entry", "certs", index)

@@ -20,6 +20,7 @@ from ..formats.cab import ctl_member
 from ..formats.sniff import CAB, CERTS, CTL, LIST, SST, STL, is_signed_data, sniff
 from ..limits import (
     MAX_INPUT_FILE,
+    FolderBudget,
     TooBig,
     as_path,
     folder_files,
@@ -66,10 +67,11 @@ class Source:
         return signer_facts(self.signed) if self.signed else []
 
 
-def read_bytes(path: Path) -> bytes:
-    """An input file's bytes (``-``: standard input), at most MAX_INPUT_FILE of them."""
+def read_bytes(path: Path, within: FolderBudget | None = None) -> bytes:
+    """An input file's bytes (``-``: standard input), at most MAX_INPUT_FILE of them;
+    ``within`` the budget of the folder it is one file of."""
     try:
-        return read_capped(path, MAX_INPUT_FILE)
+        return read_capped(path, MAX_INPUT_FILE, within)
     except TooBig as exc:
         raise FormatError(f"is {exc} for an input file", path=shown_path(path)) from None
     except IsADirectoryError:
@@ -272,12 +274,27 @@ def _sst_source(path, store: SerializedStore, name, decode) -> Source:
     return Source(path, SST, store=store, certificates=certs)
 
 
+#: Files a folder of releases is read for (anything else in it is left alone).
+RELEASE_SUFFIXES = (".toml", ".stl", ".cab", ".ctl", ".sst")
+
+
+def release_files(folder: Path) -> list[Path]:
+    """The files of a folder of releases (history, status, changelog), sorted: those ending
+    in RELEASE_SUFFIXES among ``limits.folder_files``, bounded as every folder's listing is.
+    FormatError naming the folder when it holds none."""
+    files = [p for p in folder_files(folder) if p.suffix.lower() in RELEASE_SUFFIXES]
+    if not files:
+        raise FormatError(f"folder holds no releases (files ending in {', '.join(RELEASE_SUFFIXES)})",
+                          path=folder)
+    return files
+
+
 def _folder_certificates(folder: Path) -> list[bytes]:
     from ..formats.certificates import CertInfo, load_certificates
 
-    out = []
+    out, budget = [], FolderBudget(folder)
     for path in folder_files(folder):
-        for cert_der in load_certificates(read_bytes(path), path=path):
+        for cert_der in load_certificates(read_bytes(path, budget), path=path):
             CertInfo.from_der(cert_der, path=path)  # a non-certificate file is named, not skipped
             out.append(cert_der)
     if not out:

@@ -25,11 +25,10 @@ from ..formats.sniff import SST, sniff
 from ..formats.sst import read_sst
 from ..limits import (
     MAX_CERT_FILE,
-    MAX_CERT_FOLDER_BYTES,
     MAX_INPUT_FILE,
+    FolderBudget,
     TooBig,
     as_path,
-    describe,
     folder_files,
     is_folder,
     read_capped,
@@ -49,11 +48,10 @@ class CertificateNames:
     @classmethod
     def load(cls, paths) -> "CertificateNames":
         names = cls()
-        budget = [MAX_CERT_FOLDER_BYTES]
         for path in paths:
             path = as_path(path)
             if is_folder(path):
-                names._folder(path, budget)
+                names._folder(path)
             else:
                 names._file(path)
         return names
@@ -84,21 +82,18 @@ class CertificateNames:
         for info in _certificates(data, shown):
             self._add(info)
 
-    def _folder(self, folder: Path, budget: list[int]) -> None:
+    def _folder(self, folder: Path) -> None:
+        budget = FolderBudget(folder)
         for path in folder_files(folder):
             self.files += 1
             try:
-                data = read_capped(path, min(MAX_CERT_FILE, budget[0]))
+                data = read_capped(path, MAX_CERT_FILE, budget)
             except TooBig:
-                if budget[0] < MAX_CERT_FILE:
-                    raise FormatError(f"certificates in the folder exceed the {describe(MAX_CERT_FOLDER_BYTES)} "
-                                      "limit", path=folder) from None
                 self.skipped += 1  # over the per-file cap: not a certificate file
                 continue
             except OSError:
                 self.skipped += 1
                 continue
-            budget[0] -= len(data)
             try:
                 for info in _certificates(data, path):
                     self._add(info)

@@ -29,7 +29,7 @@ from ..errors import ListError
 from ..limits import as_path, is_folder
 from ..lists.entries import shared_entries
 from ..lists.reader import LoadedList
-from ..lists.sources import read_source
+from ..lists.sources import read_source, release_files
 from ..model import Entry, Revision, TrustList
 from ..thumbprint import format_hex
 from .diff import EntryChange, entries_diff
@@ -38,8 +38,6 @@ from .i18n import messages
 from .templating import render_template
 
 FORMATS = ("md", "html")
-#: Files a folder of releases is read for (anything else in it is left alone).
-RELEASE_SUFFIXES = (".toml", ".stl", ".cab", ".ctl", ".sst")
 
 
 # -- which versions ----------------------------------------------------------------------------
@@ -95,8 +93,8 @@ def _history(loaded: LoadedList) -> list[TrustList]:
 
 def _folder_releases(folder: Path, skip: set[Path]) -> list[tuple[TrustList, Path]]:
     found = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() in RELEASE_SUFFIXES and path.is_file() and path.resolve() not in skip:
+    for path in release_files(folder):
+        if path.resolve() not in skip:
             source = read_source(path)
             if source.trust_list is not None:
                 found.append((source.trust_list, path.resolve()))
@@ -120,7 +118,10 @@ def _read_versions(paths: Sequence[Path]) -> list[TrustList]:
     out = []
     for path in map(as_path, paths):
         if is_folder(path):
-            out.extend(tl for tl, _ in _folder_releases(path, skip=set()))
+            found = _folder_releases(path, skip=set())
+            if not found:  # its files hold certificates alone
+                raise ListError("folder holds no CTL", path=path)
+            out.extend(tl for tl, _ in found)
             continue
         source = read_source(path)
         if source.trust_list is None:

@@ -20,20 +20,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ..errors import FormatError, OutputError, SignerKeyError
 from ..formats.certificates import load_certificates, load_x509, same_public_key
-from ..limits import MAX_CERT_FILE, TooBig, describe, read_capped
+from ..limits import MAX_CERT_FILE, FolderBudget, TooBig, describe, read_capped, shown_path
 
 PassphraseSource = Callable[[str], bytes | None]
 #: Called with a description of the token ("token 'hsm'"); returns its user PIN, or None.
 PinSource = Callable[[str], str | None]
 
 
-def _read(path: Path, what: str) -> bytes:
+def _read(path: Path, what: str, within: FolderBudget | None = None) -> bytes:
     try:
-        return read_capped(path, MAX_CERT_FILE)
+        return read_capped(path, MAX_CERT_FILE, within)
     except TooBig as exc:
-        raise SignerKeyError(f"{path}: {what} is {exc}") from None
+        raise SignerKeyError(f"{shown_path(path)}: {what} is {exc}") from None
     except OSError as exc:
-        raise SignerKeyError(f"{path}: cannot read {what} ({exc.strerror})") from None
+        raise SignerKeyError(f"{shown_path(path)}: cannot read {what} ({exc.strerror})") from None
 
 
 def read_private_file(path, what: str, allow_insecure_permissions: bool = False) -> bytes:
@@ -142,14 +142,15 @@ def load_pkcs12(path, passphrase: PassphraseSource | None = None, *,
             [c.certificate.public_bytes(der) for c in bundle.additional_certs])
 
 
-def load_cert_file(path) -> list[bytes]:
-    data = _read(path, "certificate")
+def load_cert_file(path, within: FolderBudget | None = None) -> list[bytes]:
+    """The certificates of a PEM or DER file; ``within`` the budget of its folder."""
+    data = _read(path, "certificate", within)
     try:
-        ders = load_certificates(data, path=path)
+        ders = load_certificates(data, path=shown_path(path))
         for d in ders:
             load_x509(d)
     except ValueError as exc:
-        raise FormatError(f"not a certificate ({_short(exc)})", path=path) from None
+        raise FormatError(f"not a certificate ({_short(exc)})", path=shown_path(path)) from None
     return ders
 
 

@@ -352,26 +352,68 @@ def test_a_ctl_dated_before_dos_time_imports_without_a_cab(tmp_path):
     assert load_list(tmp_path / "old.toml").outputs == ("stl", "sst")
 
 
-@pytest.mark.parametrize("command", [
-    ["show"],                                         # a folder of certificates
-    ["verify", "ignored.stl", "--anchor"],            # a folder of anchors
-    ["export", "one.toml", "--to", "pem", "-o", "x.pem", "--certs"],
-    ["history"],                                      # a folder of releases
-])
-def test_every_folder_reader_is_bounded(tmp_path, monkeypatch, command):
+#: Every command that reads a folder a user names, with "many" standing for the folder.
+FOLDER_READERS = {
+    "show DIR": ["show", "many"],
+    "show --certs DIR": ["show", "one.toml", "--certs", "many"],
+    "verify --anchor DIR": ["verify", "ignored.stl", "--anchor", "many"],
+    "export --certs DIR": ["export", "one.toml", "--to", "pem", "-o", "x.pem", "--certs", "many"],
+    "history DIR": ["history", "many"],
+    "status DIR": ["status", "many"],
+    "changelog DIR": ["changelog", "many"],
+    "list certs = DIR": ["show", "certs-dir.toml"],
+}
+#: The folder readers that refuse a folder past MAX_CERT_FOLDER_BYTES (those of certificates).
+CERT_FOLDER_READERS = ["show DIR", "show --certs DIR", "verify --anchor DIR", "export --certs DIR",
+                       "list certs = DIR"]
+
+
+def _folder_case(tmp_path, monkeypatch, files: dict[str, bytes]):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (tmp_path / "ignored.stl").write_bytes(b"x")
+    head = 'kind = "trusted"\nthis_update = 2024-01-01\n'
+    (tmp_path / "one.toml").write_text(f'name = "one"\n{head}[[entry]]\nsha1 = "{"ab" * 20}"\n')
+    (tmp_path / "certs-dir.toml").write_text(f'name = "d"\n{head}[[entry]]\ncerts = "many/"\n')
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize("reader", sorted(FOLDER_READERS))
+def test_every_folder_reader_is_bounded(tmp_path, monkeypatch, reader):
     """Each reader of a folder lists it through limits.folder_files, which stops at
-    MAX_CERT_FOLDER_FILES before sorting (export and history had their own listing)."""
+    MAX_CERT_FOLDER_FILES before sorting (export, history, status, changelog and a list's
+    certs = "DIR/" had their own listing)."""
     from ctlbuild import limits
 
     monkeypatch.setattr(limits, "MAX_CERT_FOLDER_FILES", 3)
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(5):
-        (folder / f"{i}.crt").write_bytes(b"x")
-    (tmp_path / "ignored.stl").write_bytes(b"x")
-    (tmp_path / "one.toml").write_text(f'name = "one"\nkind = "trusted"\nthis_update = 2024-01-01\n'
-                                       f'[[entry]]\nsha1 = "{"ab" * 20}"\n')
-    monkeypatch.chdir(tmp_path)
-    result = _cli(*command, "many")
+    _folder_case(tmp_path, monkeypatch, {f"{i}.crt": b"x" for i in range(5)})
+    result = _cli(*FOLDER_READERS[reader])
     assert result.exit_code == 2, result.output
     assert "more than 3 files" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("reader", CERT_FOLDER_READERS)
+def test_every_certificate_folder_reader_bounds_the_bytes_it_reads(tmp_path, monkeypatch, reader, dev_keys):
+    """limits.FolderBudget: the files of a folder of certificates cost MAX_CERT_FOLDER_BYTES
+    together, and none is read past it (before, only show --certs counted)."""
+    from ctlbuild import limits
+
+    pem = dev_keys.root_cert.read_bytes()
+    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(pem) * 3 // 2)  # one file fits, not two
+    _folder_case(tmp_path, monkeypatch, {"a.pem": pem, "b.pem": pem})
+    result = _cli(*FOLDER_READERS[reader])
+    assert result.exit_code == 2, result.output
+    assert "certificates in the folder exceed the" in result.output and "Traceback" not in result.output
+    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(pem) * 2)  # both fit: past the budget's check
+    assert "exceed" not in _cli(*FOLDER_READERS[reader]).output
+
+
+@pytest.mark.parametrize("certificate_only", [False, True], ids=["empty", "certificates-only"])
+def test_changelog_of_a_folder_without_releases_is_bad_input(tmp_path, monkeypatch, certificate_only, dev_keys):
+    """It was an internal error (exit 3: "a changelog needs at least one version")."""
+    _folder_case(tmp_path, monkeypatch, {"a.ctl": dev_keys.root_cert.read_bytes()} if certificate_only else {})
+    result = _cli("changelog", "many")
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "many" in result.output
