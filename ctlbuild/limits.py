@@ -185,6 +185,12 @@ class FolderBudget:
         return data
 
 
+def files_of(path) -> tuple[list[Path], FolderBudget | None]:
+    """The files a path given for certificates names: a folder's (``folder_files``) with the
+    budget to read them within, or the one file (``-`` included) with none."""
+    return (folder_files(path), FolderBudget(path)) if is_folder(path) else ([as_path(path)], None)
+
+
 def folder_files(folder) -> list[Path]:
     """A folder's regular files, not hidden ones (``.gitkeep``), sorted: what every reader of
     a folder reads (of certificates, or of releases: ``lists.sources.release_files``). Refuses a folder of more than MAX_CERT_FOLDER_FILES entries

@@ -93,11 +93,11 @@ def _expected_ctl(list_path) -> bytes:
 def _certificates(paths) -> list[bytes]:
     """Certificates from files and folders (each regular, not hidden, file in a folder, sorted
     by name; one that is not a certificate is an error naming it, not silently skipped)."""
-    from ..limits import FolderBudget, folder_files, is_folder
+    from ..limits import files_of
 
     ders = []
     for path in paths:
-        files, budget = (folder_files(path), FolderBudget(path)) if is_folder(path) else ([path], None)
+        files, budget = files_of(path)
         if not files:
             raise UsageError(f"{path}: the folder holds no certificate files")
         for f in files:

@@ -18,7 +18,7 @@ from ..errors import FormatError
 from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import SST, sniff
 from ..formats.sst import read_sst
-from ..limits import FolderBudget, as_path, folder_files, is_folder, shown_path
+from ..limits import FolderBudget, as_path, files_of, shown_path
 from ..lists.sources import read_bytes
 from ..oids import HashAlg
 
@@ -85,7 +85,7 @@ def load_pool(paths, certificates=(), subject_algorithm: str = HashAlg.SHA1) -> 
         pool.add(der, origin="the source")
     for path in paths:
         path = as_path(path)
-        files, budget = (folder_files(path), FolderBudget(path)) if is_folder(path) else ([path], None)
+        files, budget = files_of(path)
         if not files:
             raise FormatError("folder holds no certificates", path=path)
         for file in files:

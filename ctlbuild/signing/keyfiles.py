@@ -144,13 +144,13 @@ def load_pkcs12(path, passphrase: PassphraseSource | None = None, *,
 
 def load_cert_file(path, within: FolderBudget | None = None) -> list[bytes]:
     """The certificates of a PEM or DER file; ``within`` the budget of its folder."""
-    data = _read(path, "certificate", within)
+    data, shown = _read(path, "certificate", within), shown_path(path)
     try:
-        ders = load_certificates(data, path=shown_path(path))
+        ders = load_certificates(data, path=shown)
         for d in ders:
             load_x509(d)
     except ValueError as exc:
-        raise FormatError(f"not a certificate ({_short(exc)})", path=shown_path(path)) from None
+        raise FormatError(f"not a certificate ({_short(exc)})", path=shown) from None
     return ders
 
 
