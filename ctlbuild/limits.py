@@ -174,13 +174,13 @@ class FolderBudget:
     def read(self, path, limit: int) -> bytes:
         try:
             data = read_capped(path, min(limit, self.left))
-        except TooBig:
-            if self.left >= limit:
-                raise  # over the file's own cap
+        except TooBig as exc:
+            if self.left >= limit or exc.size > limit:  # over the file's own cap: the caller words it
+                raise TooBig(exc.size, limit) from None
             from .errors import FormatError
 
-            raise FormatError(f"certificates in the folder exceed the {describe(MAX_CERT_FOLDER_BYTES)} limit",
-                              path=self.folder) from None
+            raise FormatError(f"certificates in the folder exceed the {describe(MAX_CERT_FOLDER_BYTES)} limit "
+                              f"(at {Path(path).name})", path=self.folder) from None
         self.left -= len(data)
         return data
 

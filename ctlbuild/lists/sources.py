@@ -278,12 +278,12 @@ def _sst_source(path, store: SerializedStore, name, decode) -> Source:
 RELEASE_SUFFIXES = (".toml", ".stl", ".cab", ".ctl", ".sst")
 
 
-def release_files(folder: Path) -> list[Path]:
+def release_files(folder: Path, required: bool = True) -> list[Path]:
     """The files of a folder of releases (history, status, changelog), sorted: those ending
     in RELEASE_SUFFIXES among ``limits.folder_files``, bounded as every folder's listing is.
-    FormatError naming the folder when it holds none."""
+    FormatError naming the folder when it holds none and they are ``required``."""
     files = [p for p in folder_files(folder) if p.suffix.lower() in RELEASE_SUFFIXES]
-    if not files:
+    if required and not files:
         raise FormatError(f"folder holds no releases (files ending in {', '.join(RELEASE_SUFFIXES)})",
                           path=folder)
     return files

@@ -71,7 +71,8 @@ def _history(loaded: LoadedList) -> list[TrustList]:
             if not prev.exists():
                 raise ListError(f"previous release {prev} not found", path=item.path, key="previous")
             if prev.is_dir():
-                for tl, path in _folder_releases(prev, skip=set(chain) | {here} | done):
+                # A folder of earlier releases may hold none yet (a project's first release).
+                for tl, path in _folder_releases(prev, skip=set(chain) | {here} | done, required=False):
                     done.add(path)
                     out.append(tl)
                 done.add(key)
@@ -91,9 +92,9 @@ def _history(loaded: LoadedList) -> list[TrustList]:
     return out
 
 
-def _folder_releases(folder: Path, skip: set[Path]) -> list[tuple[TrustList, Path]]:
+def _folder_releases(folder: Path, skip: set[Path], required: bool = True) -> list[tuple[TrustList, Path]]:
     found = []
-    for path in release_files(folder):
+    for path in release_files(folder, required):
         if path.resolve() not in skip:
             source = read_source(path)
             if source.trust_list is not None:

@@ -400,14 +400,58 @@ def test_every_certificate_folder_reader_bounds_the_bytes_it_reads(tmp_path, mon
     together, and none is read past it (before, only show --certs counted)."""
     from ctlbuild import limits
 
-    pem = dev_keys.root_cert.read_bytes()
-    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(pem) * 3 // 2)  # one file fits, not two
-    _folder_case(tmp_path, monkeypatch, {"a.pem": pem, "b.pem": pem})
+    a, b = dev_keys.root_cert.read_bytes(), dev_keys.signer_cert.read_bytes()
+    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(a) + len(b) - 1)  # one file fits, not two
+    _folder_case(tmp_path, monkeypatch, {"a.pem": a, "b.pem": b})
     result = _cli(*FOLDER_READERS[reader])
     assert result.exit_code == 2, result.output
     assert "certificates in the folder exceed the" in result.output and "Traceback" not in result.output
-    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(pem) * 2)  # both fit: past the budget's check
-    assert "exceed" not in _cli(*FOLDER_READERS[reader]).output
+    assert "(at b.pem)" in result.output
+    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(a) + len(b))  # both fit, to the byte
+    again = _cli(*FOLDER_READERS[reader])
+    assert "exceed" not in again.output
+    # verify's file and export's list are stand-ins that fail later, on their own account
+    assert again.exit_code == 0 or reader in ("verify --anchor DIR", "export --certs DIR"), again.output
+
+
+#: Where each certificate-folder reader takes its per-file cap from (module, name).
+PER_FILE_CAP = {
+    "show DIR": ("ctlbuild.lists.sources", "MAX_INPUT_FILE"),
+    "verify --anchor DIR": ("ctlbuild.signing.keyfiles", "MAX_CERT_FILE"),
+    "export --certs DIR": ("ctlbuild.lists.sources", "MAX_INPUT_FILE"),
+    "list certs = DIR": ("ctlbuild.lists.bounded", "MAX_CERT_FILE"),
+}
+
+
+@pytest.mark.parametrize("reader", sorted(PER_FILE_CAP))
+def test_a_file_over_its_own_cap_is_named_not_the_folder(tmp_path, monkeypatch, reader, dev_keys):
+    """Within a folder's budget, one file over its own cap is that file's error, even once the
+    budget left is smaller than the cap."""
+    import importlib
+
+    from ctlbuild import limits
+
+    pem = dev_keys.root_cert.read_bytes()
+    cap = len(pem) + 100
+    module, name = PER_FILE_CAP[reader]
+    monkeypatch.setattr(importlib.import_module(module), name, cap)
+    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", cap + 50)
+    _folder_case(tmp_path, monkeypatch, {"a.pem": pem, "b.bin": b"x" * (cap + 1)})
+    result = _cli(*FOLDER_READERS[reader])
+    assert result.exit_code == 2, result.output
+    assert "b.bin" in result.output and "exceed" not in result.output, result.output
+
+
+def test_show_certs_still_passes_over_a_file_over_its_cap(tmp_path, monkeypatch, dev_keys):
+    from ctlbuild import limits
+    from ctlbuild.reports import certnames
+
+    pem = dev_keys.root_cert.read_bytes()
+    monkeypatch.setattr(certnames, "MAX_CERT_FILE", len(pem) + 100)
+    monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(pem) + 150)
+    _folder_case(tmp_path, monkeypatch, {"a.pem": pem, "b.bin": b"x" * (len(pem) + 101)})
+    result = _cli(*FOLDER_READERS["show --certs DIR"])
+    assert result.exit_code == 0 and "1 file skipped" in result.output, result.output
 
 
 @pytest.mark.parametrize("certificate_only", [False, True], ids=["empty", "certificates-only"])

@@ -242,6 +242,17 @@ def test_missing_previous_release(tmp_path):
         changelog_for(load_list(tmp_path / "r2.toml"))
 
 
+@pytest.mark.parametrize("held", [(), (".gitkeep",)], ids=["empty", "gitkeep"])
+def test_a_previous_folder_may_hold_no_release_yet(tmp_path, held):
+    """A project's first release names the folder its earlier ones will go to."""
+    (tmp_path / "releases").mkdir()
+    for name in held:
+        (tmp_path / "releases" / name).write_text("")
+    listed = _write_list(tmp_path, "r1", 1, [_sha1(1)], ["releases/"])
+    assert [v.name for v in changelog_for(load_list(listed))] == ["r1"]
+    assert run("changelog", listed).exit_code == 0
+
+
 def test_a_folder_of_releases(tmp_path):
     releases = tmp_path / "releases"
     releases.mkdir()
