@@ -253,13 +253,14 @@ def properties_for_entry(cert_der: bytes | None, entry: Entry) -> tuple[SstPrope
     cert_der = cert_der if cert_der is not None else entry.cert
     if cert_der is None:
         raise ValueError(f"entry {entry.label} has no certificate to store")
-    from .certificates import CertInfo  # cryptography: not for sniffing a file that is no store
+    sha1 = hashlib.sha1(cert_der).digest()
+    if entry.identifier != sha1:  # a SHA-1 thumbprint names these bytes by definition: no parse
+        from .certificates import CertInfo  # cryptography: not for sniffing a file that is no store
 
-    info = CertInfo.from_der(cert_der)
-    if not info.is_named_by(entry.identifier):
-        raise ValueError(f"entry {entry.label}: identifier {entry.identifier.hex()} is not this certificate's")
+        if not CertInfo.from_der(cert_der).is_named_by(entry.identifier):
+            raise ValueError(f"entry {entry.label}: identifier {entry.identifier.hex()} is not this certificate's")
     # The table's ids are property ids (tests/formats/test_sst.py checks it), so no check per entry.
-    props = [_property(attributes.SHA1.prop_id, info.sha1)]
+    props = [_property(attributes.SHA1.prop_id, sha1)]
     seen = {attributes.SHA1.prop_id}
     for prop in attributes.SST_ORDER:
         value = getattr(entry, prop.field)

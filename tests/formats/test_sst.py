@@ -96,8 +96,13 @@ def test_properties_for_entry_order_and_checks():
     assert props[2].value == "X\0".encode("utf-16-le")
     assert props[3].value == b""
     assert properties_for_entry(None, Entry(identifier=sha1, cert=der))[0].value == sha1
+    # A SHA-1 thumbprint is checked against the bytes; any other identifier by the certificate.
+    sha256 = hashlib.sha256(der).digest()
+    assert properties_for_entry(der, Entry(identifier=sha256))[0].value == sha1
     with pytest.raises(ValueError, match="not this certificate"):
         properties_for_entry(der, Entry(identifier=bytes(20)))
+    with pytest.raises(ValueError, match="not this certificate"):
+        properties_for_entry(der, Entry(identifier=bytes(32)))
     with pytest.raises(ValueError, match="no certificate"):
         properties_for_entry(None, Entry(identifier=sha1))
 
