@@ -20,6 +20,8 @@ from .timeutil import Filetime, to_ticks
 KINDS = ("disallowed", "trusted")
 DEFAULT_USAGES = {"disallowed": (Usage.DISALLOWED_LIST,), "trusted": (Usage.ROOT_LIST_SIGNER,)}
 SUBJECT_ALGORITHMS = {"sha1": HashAlg.SHA1, "sha256": HashAlg.SHA256, "disallowed_hash": HashAlg.DISALLOWED_HASH}
+#: The list key an entry's identifier is written under, by subject algorithm.
+IDENTIFIER_FIELDS = {alg: name for name, alg in SUBJECT_ALGORITHMS.items()}
 IDENTIFIER_SIZES = {HashAlg.SHA1: 20, HashAlg.SHA256: 32, HashAlg.DISALLOWED_HASH: 16}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..limits import STDIN, STDIN_PATH
+from ..limits import STDIN, STDIN_PATH, is_stdin
 from ..reports.i18n import LANGUAGES
 from ..reports.terminal import plural  # noqa: F401 - the commands import it from here
 from ..thumbprint import STYLES
@@ -29,7 +29,7 @@ class PathArg(click.Path):
     absolute as well, so that its message and any str() of it never spell a bare ``-``)."""
 
     def convert(self, value, param, ctx):
-        if value is STDIN_PATH or (isinstance(value, str) and value == STDIN):
+        if is_stdin(value):
             return STDIN_PATH
         path = super().convert(value, param, ctx)
         if str(path) == STDIN:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import CtlbuildError, UsageError
-from ..limits import shown_path
+from ..limits import files_of, shown_path
 from ..lists.sources import signed_view
 from ..reports.terminal import printable
 from ..signing.keyfiles import load_cert_file
@@ -93,8 +93,6 @@ def _expected_ctl(list_path) -> bytes:
 def _certificates(paths) -> list[bytes]:
     """Certificates from files and folders (each regular, not hidden, file in a folder, sorted
     by name; one that is not a certificate is an error naming it, not silently skipped)."""
-    from ..limits import files_of
-
     ders = []
     for path in paths:
         files, budget = files_of(path)

@@ -527,7 +527,8 @@ def _read_or_none(path: Path, size: int) -> bytes | None:
 def _ctl_content(source) -> bytes | None:
     """The CTL of a .stl or bare .ctl (a path in out/ or bytes of the rebuild); None when unreadable."""
     from ..errors import FormatError
-    from ..formats.stl import is_signed_data, parse_signed_ctl
+    from ..formats.sniff import is_signed_data
+    from ..formats.stl import parse_signed_ctl
 
     data = source if isinstance(source, bytes) else _read_or_none(source, MAX_INPUT_FILE)
     if data is None:

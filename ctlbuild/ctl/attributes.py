@@ -78,12 +78,10 @@ def display_text(raw: bytes) -> str:
 
 def encode_oids(oids: Iterable[str]) -> bytes:
     """ExtKeyUsageSyntax: SEQUENCE OF OBJECT IDENTIFIER (also the chain-policy lists)."""
-    if isinstance(oids, tuple):  # as Entry holds them; a list's entries share a few EKU sets
-        return _encode_oid_tuple(oids)
-    return der.seq(*(der.oid(o) for o in oids))
+    return _encode_oid_tuple(tuple(oids))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)  # a list's entries share a few EKU sets
 def _encode_oid_tuple(oids: tuple[str, ...]) -> bytes:
     return der.seq(*(der.oid(o) for o in oids))
 

@@ -41,7 +41,7 @@ class CertificatePool:
         if info.sha1 in self.origins:
             return self.by_hash[info.sha1]
         self.origins[info.sha1] = origin
-        for key in info.hashes if self.md5 else info.hashes[:2]:
+        for key in info.hashes if self.md5 else (info.sha1, info.sha256):  # the MD5s only when asked
             self.by_hash.setdefault(key, info)
         return info
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from cryptography import x509 as cx509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from ..ctl.der import DerError, check_whole, read_tlv
+from ..ctl.der import DerError, check_whole, children, read_tlv
 from ..errors import FormatError
 from ..oids import HashAlg
 from .names import attributes
@@ -120,11 +120,7 @@ def _parts(der: bytes) -> _Parts | None:
         _, content, _ = read_tlv(der, 0)
         tbs_at = content
         _, pos, tbs_end = read_tlv(der, tbs_at)
-        elements = []
-        while pos < tbs_end:
-            tag, _s, end = read_tlv(der, pos, tbs_end)
-            elements.append((tag, pos, end))
-            pos = end
+        elements = [(tag, at, end) for tag, _s, end, at in children(der, pos, tbs_end)]
         if elements and elements[0][0] == 0xA0:  # [0] version
             elements = elements[1:]
         if len(elements) < 6 or [t for t, _, _ in elements[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
@@ -135,41 +131,34 @@ def _parts(der: bytes) -> _Parts | None:
                 ski = _last_ski(der, at, end)
         (_, i0, i1), (_, s0, s1), (_, k0, k1) = elements[2], elements[4], elements[5]
         return _Parts(slice(tbs_at, tbs_end), slice(i0, i1), slice(s0, s1), slice(k0, k1), ski)
-    except (DerError, _Unexpected):
+    except DerError:  # malformed, or an extension the walk leaves to asn1crypto to judge
         return None
-
-
-class _Unexpected(Exception):
-    """An extension the walk leaves to asn1crypto to judge."""
 
 
 def _last_ski(der: bytes, at: int, end: int) -> bytes | None:
     _, pos, _ = read_tlv(der, at, end)
     tag, pos, seq_end = read_tlv(der, pos, end)
     if tag != 0x30:
-        raise _Unexpected
+        raise DerError("extensions are not a SEQUENCE", at)
     ski = None
-    while pos < seq_end:
-        _, ext, ext_end = read_tlv(der, pos, seq_end)
+    for _tag, ext, ext_end, _at in children(der, pos, seq_end):
         if der[ext:ext + len(_SKI_OID)] == _SKI_OID:
             _, value, value_end = _extn_value(der, ext, ext_end)
             ski = der[value:value_end]
-        pos = ext_end
     return ski
 
 
 def _extn_value(der: bytes, ext: int, ext_end: int) -> tuple[int, int, int]:
     """The keyIdentifier OCTET STRING inside an Extension's extnValue (the last child)."""
-    pos, last = ext, None
-    while pos < ext_end:
-        last = read_tlv(der, pos, ext_end)
-        pos = last[2]
-    tag, start, end = last
+    last = None
+    for last in children(der, ext, ext_end):
+        pass
+    tag, start, end, _at = last
     if tag != 0x04:
-        raise _Unexpected
+        raise DerError("extnValue is not an OCTET STRING", ext)
     inner = read_tlv(der, start, end)
     if inner[0] != 0x04 or inner[2] != end:
-        raise _Unexpected
+        raise DerError("subjectKeyIdentifier is not one OCTET STRING", start)
     return inner
 
 

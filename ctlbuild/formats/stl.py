@@ -30,7 +30,6 @@ from ..model import Opus
 from ..oids import HASH_NAMES, SIGNING_DIGESTS, Attr, ContentType, SigAlg
 from ..timeutil import iso
 from .names import common_name
-from .sniff import is_signed_data  # noqa: F401  it lives there: sniffing a list imports no asn1crypto
 
 if TYPE_CHECKING:  # the envelope needs only a Signer's interface, never the signing package
     from ..signing.signer import Signer
@@ -175,8 +174,7 @@ def parse_signed_ctl(data: bytes, path=None) -> SignedCtl:
     """Parse a DER ContentInfo/SignedData carrying a CTL; FormatError says where it breaks."""
     der.check_whole(data, path)
     try:
-        ctl_offset, ctl_end = _locate_ctl(data)
-        certs_at = _certificates_at(data)
+        ctl_offset, ctl_end, certs_at = _locate_ctl(data)
         _check_envelope(data, ctl_offset, certs_at)
         signed_data = cms.SignedData.load(_without_content(data), strict=True)
         content_type = signed_data["encap_content_info"]["content_type"].dotted
@@ -237,19 +235,6 @@ def _check_envelope(data: bytes, ctl_offset: int, certs_at: tuple[int, int] | No
 
 #: How deep SignedData.certificates stands: under ContentInfo, its [0] and SignedData.
 CERTIFICATES_DEPTH = 3
-
-
-def _certificates_at(data: bytes) -> tuple[int, int] | None:
-    """(start, end) of SignedData.certificates, the [0] after encapContentInfo; None when
-    the file carries none. ``_locate_ctl`` has walked the way here already."""
-    s, e = der.expect(data, 0, SEQUENCE)
-    _t, _s, pos = der.read_tlv(data, s, e)  # contentType
-    s, e = der.expect(data, pos, 0xA0, e)
-    s, e = der.expect(data, s, SEQUENCE, e)
-    for index, (tag, _cs, ce, at) in enumerate(der.children(data, s, e)):
-        if index == 3:  # after version, digestAlgorithms, encapContentInfo
-            return (at, ce) if tag == 0xA0 else None
-    return None
 
 
 def _bound_certificates(data: bytes, certs_at: tuple[int, int] | None) -> None:
@@ -318,8 +303,10 @@ def _without_content(data: bytes) -> bytes:
     return b"".join([der.header(SEQUENCE, sum(map(len, parts))), *parts])
 
 
-def _locate_ctl(data: bytes) -> tuple[int, int]:
-    """Walk ContentInfo → [0] → SignedData → encapContentInfo → [0] → CTL by hand."""
+def _locate_ctl(data: bytes) -> tuple[int, int, tuple[int, int] | None]:
+    """Walk ContentInfo → [0] → SignedData → encapContentInfo → [0] → CTL by hand: the CTL's
+    (start, end), and (start, end) of SignedData.certificates, the [0] after encapContentInfo
+    (None when the file carries none)."""
     s, e = der.expect(data, 0, SEQUENCE, what="ContentInfo")
     if e != len(data):
         raise DerError("trailing bytes after the ContentInfo", e)
@@ -327,11 +314,11 @@ def _locate_ctl(data: bytes) -> tuple[int, int]:
     if data[os_:oe] != der.oid(ContentType.SIGNED_DATA)[2:]:
         raise DerError("ContentInfo is not signedData", s)
     s, e = der.expect(data, oe, 0xA0, e, what="ContentInfo content")
-    s, e = der.expect(data, s, SEQUENCE, e, what="SignedData")
+    s, sd_end = der.expect(data, s, SEQUENCE, e, what="SignedData")
     pos = s
     for what in ("version", "digestAlgorithms"):
-        _t, _cs, pos = der.read_tlv(data, pos, e)
-    s, e = der.expect(data, pos, SEQUENCE, e, what="encapContentInfo")
+        _t, _cs, pos = der.read_tlv(data, pos, sd_end)
+    s, e = der.expect(data, pos, SEQUENCE, sd_end, what="encapContentInfo")
     _t, _cs, pos = der.read_tlv(data, s, e)
     if pos == e:
         raise DerError("encapContentInfo has no content (detached signature)", s)
@@ -342,7 +329,11 @@ def _locate_ctl(data: bytes) -> tuple[int, int]:
             raise DerError("CTL wrapped in an OCTET STRING (CMS style); Microsoft's CTLs are not", cs)
         if inner_tag != SEQUENCE or ie != ce:
             raise DerError("eContent is not a single CertificateTrustList SEQUENCE", cs)
-        return cs, ce
+        certs_at = None
+        if e < sd_end:
+            certs_tag, _s, certs_end = der.read_tlv(data, e, sd_end)
+            certs_at = (e, certs_end) if certs_tag == 0xA0 else None
+        return cs, ce, certs_at
     raise DerError("encapContentInfo content is not [0] EXPLICIT", pos)
 
 

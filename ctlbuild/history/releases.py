@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 from ..ctl.encode import encode_ctl
 from ..errors import FormatError, UsageError
 from ..limits import as_path, is_folder
-from ..lists.sources import Source, read_source, release_files
+from ..lists.sources import Source, read_source, release_sources
 from ..model import TrustList
 
 #: Releases one history holds at most: a bound on memory for what a folder or a git
@@ -74,8 +74,8 @@ def read_releases(paths: Iterable) -> list[Release]:
         if not is_folder(path):
             out.append(release_from_source(read_source(path)))
             continue
-        found = [s for s in map(read_source, release_files(path)) if s.trust_list is not None]
-        if not found:  # a store of certificates alone beside the releases is not one of them
+        found = release_sources(path)
+        if not found:
             raise FormatError("folder holds no CTL", path=path)
         out.extend(map(release_from_source, found))
         if len(out) > MAX_RELEASES:

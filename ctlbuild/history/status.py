@@ -23,7 +23,7 @@ from typing import Sequence
 from ..errors import FormatError
 from ..formats.stl import signer_facts
 from ..limits import as_path, is_folder
-from ..lists.sources import Source, read_source, release_files
+from ..lists.sources import Source, read_source, release_sources
 from .releases import release_from_source
 
 LEVELS = ("ok", "warning", "critical", "unknown")
@@ -93,7 +93,7 @@ def status_sources(paths: Sequence) -> list[Source]:
         if not is_folder(path):
             out.append(read_source(path))
             continue
-        found = [s for s in map(read_source, release_files(path)) if s.trust_list is not None]
+        found = release_sources(path)
         if not found:
             raise FormatError("mirror folder holds no CTL files", path=path)
         out.extend(found)

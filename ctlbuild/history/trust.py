@@ -27,12 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Sequence
 
 from ..errors import UsageError
 from ..formats.certificates import CertInfo, load_certificates
-from ..limits import STDIN_PATH, is_stdin, shown_path
+from ..limits import as_path, is_stdin, shown_path
 from ..lists.sources import read_bytes
 from ..model import Entry
 from ..oids import HashAlg, eku_oid
@@ -93,7 +92,7 @@ class RootQuery:
     def from_text(cls, text: str) -> "RootQuery":
         """A thumbprint (SHA-1, or SHA-256), or the path of the root's certificate (PEM or DER);
         ``-`` is the certificate on standard input, even beside a file named ``-``."""
-        path = STDIN_PATH if text == "-" else Path(text)
+        path = as_path(text)
         if is_stdin(path) or path.is_file():
             shown = shown_path(path)
             ders = load_certificates(read_bytes(path), path=shown)

@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from ..errors import FormatError, ListError
 from ..limits import FolderBudget, folder_files
-from ..model import IDENTIFIER_SIZES, AlikeEntries, Entry
+from ..model import IDENTIFIER_FIELDS, IDENTIFIER_SIZES, AlikeEntries, Entry
 from ..oids import HashAlg
 from ..thumbprint import parse_hex
 from .bounded import FileProblem, LineError, read_cert_file, thumbprint_file_lines
@@ -33,7 +33,6 @@ _IDENTIFIER_KEYS = {"sha1", "sha256", "disallowed_hash"}
 #: The source keys that name one certificate (refused beside certs or thumbprints), in the
 #: order a mistake names the first of them.
 _ONE_CERTIFICATE_KEYS = tuple(sorted(SOURCE_KEYS - {"cert", "certs", "thumbprints"}))
-_IDENTIFIER_FIELDS = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash"}
 
 
 def read_entries(check: Checker, subject_algorithm: str, cert_properties: bool, tables, defaults) -> list[Entry]:
@@ -106,7 +105,7 @@ class _EntryReader:
         self.values = Conversions()
         #: this scope's tables already read, by identifier (``shared_entries``), or None
         self.memo = memo
-        self.id_field = _IDENTIFIER_FIELDS.get(algorithm)
+        self.id_field = IDENTIFIER_FIELDS.get(algorithm)
 
     def defaults(self, t) -> dict:
         self.check.table(t, "defaults")
@@ -118,18 +117,10 @@ class _EntryReader:
             self.check.fail("must be an array of tables ([[entry]])", None, "entry")
         chunks: list = []  # per table: its entries (a list, or one AlikeEntries run)
         seen: dict[bytes, int] = {}
-        memo, id_field = self.memo, self.id_field
         for index, table in enumerate(tables):
             if not isinstance(table, dict):
                 self.check.fail("must be an array of tables ([[entry]])", None, "entry")
-            known = None
-            if memo is not None:
-                identifier = table.get(id_field)
-                known = memo.get(identifier) if type(identifier) is str else None
-            if known is not None and known[0] == table:  # read before, value for value (shared_entries)
-                made = known[1]
-            else:
-                made = self.entry(table, index, defaults)
+            made = self.entry(table, index, defaults)
             if type(made) is list:  # (type, not isinstance(AlikeEntries): an ABC check per table)
                 for entry in made:
                     identifier = entry.identifier
@@ -159,16 +150,19 @@ class _EntryReader:
                             "entry", index=index, entry=entry.label)
 
     def entry(self, t, index, defaults):
+        memo = self.memo
+        identifier = t.get(self.id_field) if memo is not None else None
+        if type(identifier) is str:  # what a table read before is remembered by (shared_entries)
+            known = memo.get(identifier)
+            if known is not None and known[0] == t:  # read before, value for value
+                return known[1]
         if not ENTRY_KEYS.issuperset(t):
             self.check.check_keys(t, ENTRY_KEYS, "entry", index)
         if "cert" in t or "certs" in t or "thumbprints" in t:
             return self.from_sources(t, index, defaults)
         entry = self.from_hashes(t, index, {**defaults, **self.attributes(t, "entry", index, t)})
-        memo = self.memo
-        if memo is not None and len(memo) < _SHARED_LIMIT and _table_key(t) is not None:
-            identifier = t.get(self.id_field)
-            if type(identifier) is str:  # what the next list's same table is looked up by
-                memo[identifier] = (t, [entry])
+        if type(identifier) is str and len(memo) < _SHARED_LIMIT and _table_key(t) is not None:
+            memo[identifier] = (t, [entry])
         return [entry]
 
     def from_sources(self, t, index, defaults):
@@ -188,9 +182,6 @@ class _EntryReader:
             return self.from_thumbprint_file(t, index, attrs)
         return [self.from_cert(t, index, attrs, *reversed(self.cert_file(t, index)))]
 
-    def identifier_field(self) -> str:
-        return _IDENTIFIER_FIELDS[self.algorithm]
-
     def hex_field(self, t, key, index, size, label=None):
         value = t.get(key)
         if value is None:
@@ -202,7 +193,7 @@ class _EntryReader:
 
     def from_hashes(self, t, index, attrs) -> Entry:
         """An entry for a certificate the operator does not hold: its identifier alone."""
-        field_name = self.identifier_field()
+        field_name = self.id_field
         size = IDENTIFIER_SIZES[self.algorithm]
         identifier = self.hex_field(t, field_name, index, size, attrs.get("friendly_name"))
         if identifier is None:

@@ -289,6 +289,12 @@ def release_files(folder: Path, required: bool = True) -> list[Path]:
     return files
 
 
+def release_sources(folder: Path) -> list[Source]:
+    """The sources of ``release_files`` that hold a CTL: a store of certificates alone
+    beside the releases is not one of them."""
+    return [s for s in map(read_source, release_files(folder)) if s.trust_list is not None]
+
+
 def _folder_certificates(folder: Path) -> list[bytes]:
     from ..formats.certificates import CertInfo, load_certificates
 

@@ -19,12 +19,9 @@ from datetime import datetime, timezone
 
 from ..ctl import attributes
 from ..errors import OutputError
-from ..model import DEFAULT_USAGES, Entry, TrustList, derive_sequence
+from ..model import DEFAULT_USAGES, IDENTIFIER_FIELDS, Entry, TrustList, derive_sequence
 from ..oids import USAGE_NAMES, HashAlg, eku_name
 from ..timeutil import Filetime, iso
-
-_ALGORITHM_FIELDS = {HashAlg.SHA1: "sha1", HashAlg.SHA256: "sha256", HashAlg.DISALLOWED_HASH: "disallowed_hash"}
-
 
 #: What TOML forbids raw in a basic string or a comment that JSON leaves raw: DEL.
 _TOML_EXTRA_ESCAPES = {0x7F: "\\u007f"}
@@ -91,7 +88,7 @@ def _header(tl: TrustList, warnings: list[str]) -> list[str]:
     if tuple(tl.usages) != DEFAULT_USAGES[tl.kind]:
         lines.append(f"usages = {_array(USAGE_NAMES.get(u, u) for u in tl.usages)}")
     if tl.subject_algorithm != HashAlg.SHA1:
-        lines.append(f"subject_algorithm = {toml_string(_ALGORITHM_FIELDS[tl.subject_algorithm])}")
+        lines.append(f"subject_algorithm = {toml_string(IDENTIFIER_FIELDS[tl.subject_algorithm])}")
     # Imported entries state each hash attribute they carry; nothing is added on rebuild.
     lines.append("cert_properties = false")
     if not 1980 <= tl.this_update.year <= 2107:
@@ -143,7 +140,7 @@ def _entry(e: Entry, algorithm: str, cert_path: str | None, warnings: list[str])
     lines = ["[[entry]]"]
     if cert_path:
         lines.append(f"cert = {toml_string(cert_path)}")
-    lines.append(f"{_ALGORITHM_FIELDS[algorithm]} = {toml_string(e.identifier.hex())}")
+    lines.append(f"{IDENTIFIER_FIELDS[algorithm]} = {toml_string(e.identifier.hex())}")
     if e.sha1 and algorithm != HashAlg.SHA1 and not cert_path:
         lines.append(f"sha1 = {toml_string(e.sha1.hex())}")
     if e.friendly_name is not None:

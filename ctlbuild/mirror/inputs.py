@@ -17,7 +17,7 @@ from ..errors import FormatError, UsageError
 from ..formats.certificates import CertInfo
 from ..limits import is_stdin, shown_path
 from ..lists.reader import LoadedList
-from ..lists.sources import holding_ctl, read_bytes, read_source, signed_of, source_from_bytes
+from ..lists.sources import holding_ctl, read_bytes, read_source, source_from_bytes
 from ..model import Entry, TrustList
 from ..oids import HashAlg
 from ..signing.signer import Signer
@@ -42,7 +42,8 @@ def input_from_ctl(path: Path, data: bytes | None = None) -> MirrorInput:
     source = holding_ctl(source_from_bytes(shown, data, stdin=is_stdin(path)))
     if source.signed is None:
         raise FormatError("holds an unsigned CTL; a mirror serves signed CTLs only", path=shown)
-    return MirrorInput(_role(source.trust_list, shown), signed_of(data, shown), source.trust_list, shown.name)
+    # source.signed.data: the .stl as it is, or as its cabinet or store holds it
+    return MirrorInput(_role(source.trust_list, shown), source.signed.data, source.trust_list, shown.name)
 
 
 def input_from_list(loaded: LoadedList, signer: Signer, *, signing_time: datetime,

@@ -23,17 +23,8 @@ from ..errors import FormatError
 from ..formats.certificates import CertInfo, load_certificates
 from ..formats.sniff import SST, sniff
 from ..formats.sst import read_sst
-from ..limits import (
-    MAX_CERT_FILE,
-    MAX_INPUT_FILE,
-    FolderBudget,
-    TooBig,
-    as_path,
-    folder_files,
-    is_folder,
-    read_capped,
-    shown_path,
-)
+from ..limits import MAX_INPUT_FILE, FolderBudget, TooBig, as_path, folder_files, is_folder, read_capped, shown_path
+from ..lists.bounded import FileProblem, read_cert_file
 
 
 @dataclass
@@ -87,11 +78,8 @@ class CertificateNames:
         for path in folder_files(folder):
             self.files += 1
             try:
-                data = read_capped(path, MAX_CERT_FILE, budget)
-            except TooBig:
-                self.skipped += 1  # over the per-file cap: not a certificate file
-                continue
-            except OSError:
+                data = read_cert_file(path, path, budget)
+            except FileProblem:  # unreadable, or over the per-file cap: not a certificate file
                 self.skipped += 1
                 continue
             try:

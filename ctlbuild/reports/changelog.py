@@ -95,10 +95,11 @@ def _history(loaded: LoadedList) -> list[TrustList]:
 def _folder_releases(folder: Path, skip: set[Path], required: bool = True) -> list[tuple[TrustList, Path]]:
     found = []
     for path in release_files(folder, required):
-        if path.resolve() not in skip:
+        resolved = path.resolve()
+        if resolved not in skip:
             source = read_source(path)
             if source.trust_list is not None:
-                found.append((source.trust_list, path.resolve()))
+                found.append((source.trust_list, resolved))
     found.sort(key=lambda item: _release_order(item[0]))
     return found
 

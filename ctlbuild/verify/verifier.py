@@ -91,7 +91,7 @@ def verify_ctl(data: bytes, anchors: list[bytes], now: datetime, *, at: datetime
                     list(untrusted))
     try:
         signed = parse_signed_ctl(data, path=path)
-        bag = _certificate_bag(data)
+        bag = _certificate_bag(signed)
         pool = CertPool([data[s:e] for s, e in bag if data[s] == 0x30], policy.untrusted_certs)
         if pool.unparsed:
             # parse_signed_ctl left the certificates' insides to cryptography; one it refuses
@@ -161,32 +161,22 @@ def _late_first(report: Report, work, late) -> None:
 
 
 def _note_left_out(ctx, pool: CertPool, where) -> None:
-    if pool.ignored:
-        ctx.report.add("certificates", WARN, f"{len(pool.ignored)} certificate(s) in {where} left out of "
-                       f"path building: " + "; ".join(pool.ignored[:3]) + (" …" if len(pool.ignored) > 3 else ""))
+    ignored = pool.ignored  # sorted afresh at each reading
+    if ignored:
+        ctx.report.add("certificates", WARN, f"{len(ignored)} certificate(s) in {where} left out of "
+                       f"path building: " + "; ".join(ignored[:3]) + (" …" if len(ignored) > 3 else ""))
 
 
 # -- strict DER ------------------------------------------------------------------------------------
 
-def _certificate_bag(data: bytes) -> list[tuple[int, int]]:
-    """Where each element of SignedData.certificates is: ContentInfo → [0] → SignedData →
-    the [0] after encapContentInfo. Empty when the file is not shaped so (the DER check says why)."""
+def _certificate_bag(signed: SignedCtl) -> list[tuple[int, int]]:
+    """Where each element of SignedData.certificates is (the [0] ``parse_signed_ctl`` found
+    after encapContentInfo). Empty when there is none, or it is not shaped so (the DER check says why)."""
+    if signed.certificates_at is None:
+        return []
     try:
-        _t, pos, _e = read_tlv(data, 0)
-        _t, _s, pos = read_tlv(data, pos)  # contentType
-        _t, pos, _e = read_tlv(data, pos)  # [0]
-        _t, pos, sd_end = read_tlv(data, pos)  # SignedData
-        for _ in range(3):  # version, digestAlgorithms, encapContentInfo
-            _t, _s, pos = read_tlv(data, pos, sd_end)
-        tag, start, end = read_tlv(data, pos, sd_end)
-        if tag != 0xA0:
-            return []
-        out = []
-        while start < end:
-            _t, _s, child_end = read_tlv(data, start, end)
-            out.append((start, child_end))
-            start = child_end
-        return out
+        _t, start, end = read_tlv(signed.data, *signed.certificates_at)
+        return [(at, child_end) for _t, _s, child_end, at in children(signed.data, start, end)]
     except DerError:
         return []
 
@@ -363,7 +353,8 @@ def _find_signer(report, pool: CertPool, signer_info, digest, signed_bytes, labe
     decoy, not a reason to fail."""
     candidates = pool.signer_candidates(signer_info["sid"])
     if not candidates:
-        left_out = f" ({len(pool.ignored)} left out: {pool.ignored[0]})" if pool.ignored else ""
+        ignored = pool.ignored
+        left_out = f" ({len(ignored)} left out: {ignored[0]})" if ignored else ""
         report.add("signer", FAIL, f"signer certificate not among the embedded certificates{left_out}", label)
         return None
     # The signature covers the attributes with a SET tag, not the [0] IMPLICIT one.

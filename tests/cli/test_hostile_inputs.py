@@ -444,10 +444,10 @@ def test_a_file_over_its_own_cap_is_named_not_the_folder(tmp_path, monkeypatch, 
 
 def test_show_certs_still_passes_over_a_file_over_its_cap(tmp_path, monkeypatch, dev_keys):
     from ctlbuild import limits
-    from ctlbuild.reports import certnames
+    from ctlbuild.lists import bounded
 
     pem = dev_keys.root_cert.read_bytes()
-    monkeypatch.setattr(certnames, "MAX_CERT_FILE", len(pem) + 100)
+    monkeypatch.setattr(bounded, "MAX_CERT_FILE", len(pem) + 100)  # the cap show --certs reads folders by
     monkeypatch.setattr(limits, "MAX_CERT_FOLDER_BYTES", len(pem) + 150)
     _folder_case(tmp_path, monkeypatch, {"a.pem": pem, "b.bin": b"x" * (len(pem) + 101)})
     result = _cli(*FOLDER_READERS["show --certs DIR"])
